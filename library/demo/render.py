@@ -1,0 +1,77 @@
+"""Render talk scripts to recordings offline: espeak-ng speaks, ffmpeg encodes.
+
+Video talks get a plain title card so the demo has both video and audio sessions."""
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import ffmpeg
+
+VOICES = {"nl": "nl", "en": "en-gb"}
+
+
+class RenderError(RuntimeError):
+    pass
+
+
+def _require(program: str, package: str) -> str:
+    path = shutil.which(program)
+    if not path:
+        raise RenderError(f"'{program}' is not installed (Debian package: {package}).")
+    return path
+
+
+def speak(text: str, language: str, wav_path: Path) -> Path:
+    espeak = _require("espeak-ng", "espeak-ng")
+    subprocess.run(
+        [espeak, "-v", VOICES.get(language, "en-gb"), "-s", "150", "-w", str(wav_path), text],
+        check=True,
+        capture_output=True,
+    )
+    return wav_path
+
+
+def _ffmpeg_run(stream):
+    try:
+        stream.overwrite_output().run(quiet=True)
+    except ffmpeg.Error as exc:
+        tail = (exc.stderr or b"").decode(errors="replace").strip().splitlines()[-3:]
+        raise RenderError("ffmpeg failed: " + " | ".join(tail)) from exc
+
+
+def render_audio(wav_path: Path, out_path: Path) -> Path:
+    """Encode speech as AAC in .m4a (plays in every browser)."""
+    _require("ffmpeg", "ffmpeg")
+    _ffmpeg_run(ffmpeg.output(ffmpeg.input(str(wav_path)), str(out_path), acodec="aac", audio_bitrate="64k"))
+    return out_path
+
+
+def render_video(wav_path: Path, title: str, out_path: Path) -> Path:
+    """A title card (plain colour; the title is burnt in where drawtext is available) + speech."""
+    _require("ffmpeg", "ffmpeg")
+    card = ffmpeg.input("color=c=0x0b4f8a:s=640x360:r=5", f="lavfi")
+    video = card.video.drawtext(
+        text=title.replace(":", r"\:").replace("'", "’"),
+        fontcolor="white",
+        fontsize=28,
+        x="(w-text_w)/2",
+        y="(h-text_h)/2",
+    )
+    audio = ffmpeg.input(str(wav_path)).audio
+    args = dict(vcodec="libx264", pix_fmt="yuv420p", preset="ultrafast", tune="stillimage",
+                acodec="aac", audio_bitrate="64k", shortest=None, movflags="+faststart")
+    try:
+        _ffmpeg_run(ffmpeg.output(video, audio, str(out_path), **args))
+    except RenderError:
+        # ffmpeg without drawtext/fonts: keep the plain card rather than fail the demo.
+        _ffmpeg_run(ffmpeg.output(card.video, audio, str(out_path), **args))
+    return out_path
+
+
+def render_talk(script: str, language: str, title: str, kind: str, workdir: Path) -> Path:
+    workdir.mkdir(parents=True, exist_ok=True)
+    wav = speak(script, language, workdir / "speech.wav")
+    if kind == "video":
+        return render_video(wav, title, workdir / "talk.mp4")
+    return render_audio(wav, workdir / "talk.m4a")

@@ -1,0 +1,196 @@
+"""Page types: the home page, sessions and themes."""
+
+from django.db import models
+from django.utils.functional import cached_property
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
+from wagtail.api import APIField
+from wagtail.fields import RichTextField
+from wagtail.models import Orderable, Page
+from wagtail.search import index
+from wagtailmedia.edit_handlers import MediaChooserPanel
+
+LANGUAGE_CHOICES = [
+    ("nl", "Dutch"),
+    ("en", "English"),
+    ("auto", "Detect automatically"),
+]
+
+
+class HomePage(Page):
+    intro = RichTextField(blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    subpage_types = ["library.SessionPage", "library.ThemeIndexPage"]
+    max_count = 1
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["sessions"] = (
+            SessionPage.objects.live()
+            .public()
+            .select_related("event", "poster")
+            .order_by("-date", "title")
+        )
+        return context
+
+
+class SessionPage(Page):
+    """One recorded session of an event."""
+
+    event = models.ForeignKey(
+        "library.Event", null=True, blank=True, on_delete=models.SET_NULL, related_name="sessions"
+    )
+    date = models.DateField(null=True, blank=True)
+    organisations = ParentalManyToManyField(
+        "library.Organisation", blank=True, related_name="sessions"
+    )
+    language = models.CharField(
+        max_length=4,
+        choices=LANGUAGE_CHOICES,
+        default="nl",
+        help_text="Spoken language; passed to the transcriber. 'Detect' picks among nl/en.",
+    )
+    summary = models.TextField(blank=True)
+    recording = models.ForeignKey(
+        "library.Recording",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="sessions",
+    )
+    duration = models.FloatField(null=True, blank=True, editable=False, help_text="Seconds")
+    poster = models.ForeignKey(
+        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    content_panels = Page.content_panels + [
+        MultiFieldPanel(
+            [FieldPanel("event"), FieldPanel("date"), FieldPanel("language")],
+            heading="Session",
+        ),
+        InlinePanel("speaker_links", label="Speakers", heading="Speakers"),
+        FieldPanel("organisations"),
+        FieldPanel("summary"),
+        MediaChooserPanel("recording"),
+        FieldPanel("poster"),
+    ]
+
+    search_fields = Page.search_fields + [
+        index.SearchField("summary"),
+        index.FilterField("language"),
+        index.FilterField("date"),
+        index.RelatedFields("event", [index.SearchField("name")]),
+    ]
+
+    api_fields = [
+        APIField("date"),
+        APIField("language"),
+        APIField("summary"),
+        APIField("duration"),
+        APIField("event_name"),
+        APIField("speaker_names"),
+        APIField("organisation_names"),
+        APIField("theme_titles"),
+        APIField("recording_url"),
+    ]
+
+    parent_page_types = ["library.HomePage"]
+    subpage_types = []
+
+    @cached_property
+    def speakers(self):
+        return [link.speaker for link in self.speaker_links.select_related("speaker")]
+
+    @cached_property
+    def themes(self):
+        """Live theme pages that include this session (the theme owns the relation)."""
+        return list(
+            ThemePage.objects.live().filter(session_links__session=self).distinct().order_by("title")
+        )
+
+    @property
+    def event_name(self):
+        return str(self.event) if self.event else ""
+
+    @property
+    def speaker_names(self):
+        return [s.name for s in self.speakers]
+
+    @property
+    def organisation_names(self):
+        return [o.name for o in self.organisations.all()]
+
+    @property
+    def theme_titles(self):
+        return [t.title for t in self.themes]
+
+    @property
+    def recording_url(self):
+        return self.recording.serve_url if self.recording_id else ""
+
+    def start_time(self, request) -> float:
+        """`?t=SECONDS` deep link; garbage becomes 0 rather than an error."""
+        try:
+            return max(0.0, float(request.GET.get("t", 0)))
+        except (TypeError, ValueError):
+            return 0.0
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["start_time"] = self.start_time(request)
+        return context
+
+
+class SessionSpeaker(Orderable):
+    page = ParentalKey(SessionPage, on_delete=models.CASCADE, related_name="speaker_links")
+    speaker = models.ForeignKey("library.Speaker", on_delete=models.CASCADE, related_name="session_links")
+
+    panels = [FieldPanel("speaker")]
+
+    def __str__(self):
+        return f"{self.speaker} @ {self.page}"
+
+
+class ThemeIndexPage(Page):
+    intro = RichTextField(blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    parent_page_types = ["library.HomePage"]
+    subpage_types = ["library.ThemePage"]
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["themes"] = ThemePage.objects.child_of(self).live().public().order_by("title")
+        return context
+
+
+class ThemePage(Page):
+    """A curated theme: intro text and an ordered list of sessions."""
+
+    intro = RichTextField(blank=True)
+
+    content_panels = Page.content_panels + [
+        FieldPanel("intro"),
+        InlinePanel("session_links", label="Sessions", heading="Sessions in this theme"),
+    ]
+    search_fields = Page.search_fields + [index.SearchField("intro")]
+    parent_page_types = ["library.ThemeIndexPage"]
+    subpage_types = []
+
+    def visible_sessions(self):
+        ids = [link.session_id for link in self.session_links.all()]
+        by_id = SessionPage.objects.live().public().in_bulk(ids)
+        return [by_id[i] for i in ids if i in by_id]
+
+
+class ThemeSession(Orderable):
+    theme = ParentalKey(ThemePage, on_delete=models.CASCADE, related_name="session_links")
+    session = models.ForeignKey(SessionPage, on_delete=models.CASCADE, related_name="theme_links")
+
+    panels = [FieldPanel("session")]
+
+    class Meta(Orderable.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["theme", "session"], name="unique_session_per_theme")
+        ]

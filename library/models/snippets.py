@@ -1,0 +1,73 @@
+"""People and organisations that sessions are about; edited as Wagtail snippets."""
+
+from django.db import models
+from django.utils.text import slugify
+from wagtail.admin.panels import FieldPanel
+from wagtail.search import index
+
+
+class Organisation(index.Indexed, models.Model):
+    name = models.CharField(max_length=255, unique=True)
+    slug = models.SlugField(max_length=255, unique=True, blank=True)
+    description = models.TextField(blank=True)
+
+    panels = [FieldPanel("name"), FieldPanel("slug"), FieldPanel("description")]
+    search_fields = [index.SearchField("name"), index.AutocompleteField("name")]
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = slugify(self.name)[:255] or "organisation"
+        super().save(*args, **kwargs)
+
+
+class Speaker(index.Indexed, models.Model):
+    name = models.CharField(max_length=255)
+    slug = models.SlugField(max_length=255, unique=True, blank=True)
+    role = models.CharField(max_length=255, blank=True, help_text="Job title or role")
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="speakers"
+    )
+
+    panels = [FieldPanel("name"), FieldPanel("slug"), FieldPanel("role"), FieldPanel("organisation")]
+    search_fields = [index.SearchField("name"), index.AutocompleteField("name"), index.SearchField("role")]
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = _unique_slug(Speaker, self.name, self.pk)
+        super().save(*args, **kwargs)
+
+
+class Event(index.Indexed, models.Model):
+    name = models.CharField(max_length=255)
+    year = models.PositiveIntegerField()
+    description = models.TextField(blank=True)
+
+    panels = [FieldPanel("name"), FieldPanel("year"), FieldPanel("description")]
+    search_fields = [index.SearchField("name"), index.FilterField("year")]
+
+    class Meta:
+        ordering = ["-year", "name"]
+        constraints = [models.UniqueConstraint(fields=["name", "year"], name="unique_event_per_year")]
+
+    def __str__(self):
+        return f"{self.name} {self.year}"
+
+
+def _unique_slug(model, text, pk):
+    base = slugify(text)[:240] or "item"
+    slug, n = base, 2
+    while model.objects.filter(slug=slug).exclude(pk=pk).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug

@@ -1,0 +1,36 @@
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+
+from .models import Event, Organisation, Speaker
+
+
+class SpeakerViewSet(SnippetViewSet):
+    model = Speaker
+    icon = "user"
+    list_display = ["name", "role", "organisation"]
+    list_filter = ["organisation"]
+    search_fields = ["name", "role"]
+
+
+class OrganisationViewSet(SnippetViewSet):
+    model = Organisation
+    icon = "group"
+    list_display = ["name"]
+    search_fields = ["name"]
+
+
+class EventViewSet(SnippetViewSet):
+    model = Event
+    icon = "date"
+    list_display = ["name", "year"]
+    list_filter = ["year"]
+
+
+class LibraryViewSetGroup(SnippetViewSetGroup):
+    menu_label = "People & events"
+    menu_icon = "group"
+    menu_order = 300
+    items = (SpeakerViewSet, OrganisationViewSet, EventViewSet)
+
+
+register_snippet(LibraryViewSetGroup)

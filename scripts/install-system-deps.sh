@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs the Debian programs the project drives, only where missing.
+# Usage: install-system-deps.sh [run|test]
+set -euo pipefail
+mode="${1:-run}"
+
+need=()
+command -v ffmpeg >/dev/null || need+=(ffmpeg)
+command -v espeak-ng >/dev/null || need+=(espeak-ng)
+if [ "$mode" = test ]; then
+  command -v java >/dev/null || need+=(openjdk-17-jre-headless)
+  command -v mvn >/dev/null || need+=(maven)
+  command -v chromium >/dev/null || need+=(chromium)
+  command -v node >/dev/null || need+=(nodejs npm)
+fi
+
+[ ${#need[@]} -eq 0 ] && exit 0
+echo "Installing Debian packages: ${need[*]}"
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null; then SUDO=sudo; else
+    echo "Please install as root: apt-get install ${need[*]}" >&2; exit 1
+  fi
+else SUDO=""; fi
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null

@@ -1,0 +1,72 @@
+"""Small builders for test objects (pages need Wagtail's tree API, so plain functions)."""
+
+import datetime
+import shutil
+import subprocess
+from pathlib import Path
+
+from django.core.files import File
+from django.core.files.base import ContentFile
+from wagtail.models import Collection, PageViewRestriction
+
+from library.models import Event, HomePage, Recording, SessionPage, SessionSpeaker, Speaker
+
+
+def make_home() -> HomePage:
+    return HomePage.objects.get(slug="home")
+
+
+def make_recording(path: Path | None = None, title="A recording", media_type="audio", content=None) -> Recording:
+    recording = Recording(title=title, type=media_type, collection=Collection.get_first_root_node())
+    if path is not None:
+        with open(path, "rb") as handle:
+            recording.file.save(path.name, File(handle), save=False)
+    else:
+        recording.file.save("tone.wav", ContentFile(content if content is not None else bytes(range(256)) * 8),
+                            save=False)
+    recording.save()
+    return recording
+
+
+def make_session(home=None, title="A session", slug=None, live=True, recording=None, language="en",
+                 speakers=(), event=None, **fields) -> SessionPage:
+    home = home or make_home()
+    page = SessionPage(
+        title=title,
+        slug=slug or title.lower().replace(" ", "-"),
+        language=language,
+        recording=recording,
+        date=fields.pop("date", datetime.date(2026, 3, 1)),
+        event=event,
+        **fields,
+    )
+    for name in speakers:
+        speaker = Speaker.objects.filter(name=name).first() or Speaker.objects.create(name=name)
+        page.speaker_links.add(SessionSpeaker(speaker=speaker))
+    home.add_child(instance=page)
+    revision = page.save_revision()
+    if live:
+        revision.publish()
+    else:
+        page.live = False
+        page.save()
+    page.refresh_from_db()
+    return page
+
+
+def make_event(name="Kennismaand", year=2026) -> Event:
+    return Event.objects.get_or_create(name=name, year=year)[0]
+
+
+def make_private(page, restriction_type=PageViewRestriction.LOGIN, password=""):
+    return PageViewRestriction.objects.create(page=page, restriction_type=restriction_type, password=password)
+
+
+def generate_tone(path: Path, seconds: float = 2.0) -> Path:
+    """A real audio file made by ffmpeg (a sine tone)."""
+    subprocess.run(
+        [shutil.which("ffmpeg"), "-v", "error", "-y", "-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}",
+         str(path)],
+        check=True,
+    )
+    return path
