@@ -1,0 +1,72 @@
+"""A transcript per recording, made of timed segments."""
+
+from django.db import models, transaction
+
+
+class Transcript(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        NO_SPEECH = "no_speech", "No speech"
+        FAILED = "failed", "Failed"
+
+    class Provenance(models.TextChoices):
+        MACHINE = "machine", "Machine"
+        CORRECTED = "corrected", "Corrected by an editor"
+
+    recording = models.OneToOneField(
+        "library.Recording", on_delete=models.CASCADE, related_name="transcript"
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    language = models.CharField(max_length=8, blank=True, help_text="Language the transcript is in")
+    language_probability = models.FloatField(null=True, blank=True)
+    model_name = models.CharField(max_length=255, blank=True)
+    engine = models.CharField(max_length=64, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    audio_seconds = models.FloatField(null=True, blank=True)
+    processing_seconds = models.FloatField(null=True, blank=True)
+    error = models.TextField(blank=True, help_text="Why the last attempt failed, in plain language")
+    provenance = models.CharField(max_length=16, choices=Provenance.choices, default=Provenance.MACHINE)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+
+    def __str__(self):
+        return f"Transcript of {self.recording} ({self.get_status_display()})"
+
+    @property
+    def text(self) -> str:
+        return " ".join(s.text for s in self.segments.all())
+
+    def replace_segments(self, segments) -> None:
+        """Swap in a new list of unsaved Segment objects atomically (re-runs never duplicate)."""
+        with transaction.atomic():
+            self.segments.all().delete()
+            for index, segment in enumerate(segments):
+                segment.transcript = self
+                segment.index = index
+            Segment.objects.bulk_create(segments)
+
+
+class Segment(models.Model):
+    transcript = models.ForeignKey(Transcript, on_delete=models.CASCADE, related_name="segments")
+    index = models.PositiveIntegerField()
+    start = models.FloatField(help_text="Seconds from the start of the recording")
+    end = models.FloatField()
+    text = models.TextField()
+    avg_logprob = models.FloatField(null=True, blank=True)
+    words = models.JSONField(
+        null=True, blank=True, help_text="Optional word timings: [[start, end, word, probability], ...]"
+    )
+
+    class Meta:
+        ordering = ["transcript", "index"]
+        constraints = [models.UniqueConstraint(fields=["transcript", "index"], name="unique_segment_index")]
+
+    def __str__(self):
+        return f"{self.start:.1f}–{self.end:.1f}: {self.text[:40]}"
