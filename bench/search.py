@@ -1,0 +1,421 @@
+"""Search benchmark: query latency and indexing throughput per engine and corpus scale.
+
+    .venv/bin/python bench/search.py [--scales 1,10] [--engines embedded,opensearch]
+
+Scale 1 is the reference festival: 107 sessions of 60 minutes (~64k transcript segments
+of ~6 s, windowed into ~30 s moments as the service indexes them); scale 10 and 100
+multiply the sessions. The text is real Dutch and English found offline on this
+machine: the translation catalogues (.mo) of installed programs and packages (English
+msgid with its Dutch msgstr) and the docstrings of Python's standard library. Nothing is
+downloaded. Sessions are generated deterministically (seeded per session), lazily, so
+scale 100 does not need the whole corpus in memory.
+
+For every engine and scale it prints: full re-index time (``rebuild``), bulk throughput
+in moments/s, and p50/p95/max latency over the query set (1–3 words and quoted phrases
+drawn from the corpus, a quarter of them with a facet filter). The engines are driven
+directly with SessionDocuments — no Django database — so the bench runs standalone.
+
+OpenSearch: uses ``OPENSEARCH_URL`` (default http://127.0.0.1:9200) when a node answers
+there; otherwise it starts its own node with ``search-node/start.sh`` on
+``SEARCH_NODE_PORT`` (default 9250) and stops it afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import gettext
+import glob
+import os
+import random
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+# Running `python bench/search.py` puts bench/ first on sys.path, where this file would
+# shadow the `search` app; the repository root must come first instead.
+sys.path[0] = str(REPO_ROOT)
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+
+import django  # noqa: E402
+
+django.setup()
+
+from search.engines.base import MomentDocument, SearchQuery, SessionDocument  # noqa: E402
+
+SESSIONS_PER_SCALE = 107
+SESSION_SECONDS = 60 * 60
+SEGMENT_SECONDS = 6.0  # Whisper segments are a few seconds each
+SEGMENTS_PER_MOMENT = 5  # ~30 s moments, overlapping by one segment
+QUERY_COUNT = 240
+WARMUP_QUERIES = 20
+TARGETS = {  # (engine, scale) -> p95 ms
+    ("embedded", 1): 30.0,
+    ("opensearch", 10): 100.0,
+}
+REINDEX_TARGET_S = {1: 30.0}
+
+THEMES = (
+    "Digitale overheid",
+    "Artificial intelligence",
+    "Open data",
+    "Privacy",
+    "Klimaat",
+    "Leiderschap",
+    "Inclusie",
+    "Innovation",
+    "Informatiebeveiliging",
+    "Samenwerking",
+    "Wetgeving",
+    "Dienstverlening",
+)
+ORGANISATIONS = (
+    "Ministerie van Binnenlandse Zaken",
+    "Ministerie van Financiën",
+    "Ministerie van Justitie en Veiligheid",
+    "Ministerie van Economische Zaken",
+    "Ministerie van Infrastructuur en Waterstaat",
+    "Rijkswaterstaat",
+    "Belastingdienst",
+    "CBS",
+    "Logius",
+    "Kadaster",
+    "Rijksdienst voor Ondernemend Nederland",
+    "UWV",
+)
+FIRST_NAMES = (
+    "Anna Bram Chantal Daan Eva Fatima Gerrit Hanna Ivo Joost Karin Lars Mila Noor Olaf "
+    "Priya Ruben Sanne Thijs Umut Vera Wouter Yara Zeynep"
+).split()
+LAST_NAMES = (
+    "de Vries|Jansen|van den Berg|Bakker|Visser|Smit|Meijer|de Boer|Mulder|de Groot|Bos|"
+    "Vos|Peters|Hendriks|van Leeuwen|Dekker|Brouwer|de Wit|Dijkstra|Smits|El Amrani|Yilmaz"
+).split("|")
+
+WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+
+
+# -- corpus ---------------------------------------------------------------------------
+
+
+def _clean(text: str) -> str:
+    """Keep the words of a catalogue string or docstring (drop options, %s, markup)."""
+    return " ".join(WORD.findall(text.replace("&", "")))
+
+
+def load_text_pools() -> dict[str, list[str]]:
+    """Real sentences per language, from what is installed here."""
+    english: set[str] = set()
+    dutch: set[str] = set()
+    patterns = [
+        "/usr/share/locale/nl/LC_MESSAGES/*.mo",
+        "/usr/share/**/nl/LC_MESSAGES/*.mo",
+        f"{sys.prefix}/lib/python3*/site-packages/**/nl/LC_MESSAGES/*.mo",
+    ]
+    for path in sorted({p for pattern in patterns for p in glob.glob(pattern, recursive=True)}):
+        try:
+            with open(path, "rb") as handle:
+                catalog = gettext.GNUTranslations(handle)._catalog
+        except Exception:  # an unreadable or malformed catalogue is skipped, not fatal
+            continue
+        for msgid, msgstr in catalog.items():
+            if not (isinstance(msgid, str) and isinstance(msgstr, str)):
+                continue
+            en, nl = _clean(msgid), _clean(msgstr)
+            if len(en.split()) >= 4:
+                english.add(en)
+            if len(nl.split()) >= 4 and nl != en:
+                dutch.add(nl)
+    stdlib = Path(os.__file__).parent
+    for path in sorted(stdlib.glob("*.py")):
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+                doc = ast.get_docstring(node)
+                for paragraph in (doc or "").split("\n\n"):
+                    sentence = _clean(paragraph)
+                    if 4 <= len(sentence.split()) <= 60:
+                        english.add(sentence)
+    return {"nl": sorted(dutch), "en": sorted(english)}
+
+
+@dataclass
+class Corpus:
+    scale: int
+    pools: dict[str, list[str]]
+    seed: int = 2024
+
+    @property
+    def session_count(self) -> int:
+        return SESSIONS_PER_SCALE * self.scale
+
+    def _words(self, rng: random.Random, language: str, count: int) -> list[str]:
+        words: list[str] = []
+        pool = self.pools[language]
+        while len(words) < count:
+            words.extend(rng.choice(pool).split())
+        return words[:count]
+
+    def session(self, session_id: int) -> SessionDocument:
+        rng = random.Random(self.seed * 1_000_003 + session_id)
+        language = "nl" if rng.random() < 0.45 else "en"
+        segments = []
+        for n in range(int(SESSION_SECONDS / SEGMENT_SECONDS)):
+            words = self._words(rng, language, rng.randint(10, 20))
+            segments.append((n * SEGMENT_SECONDS, (n + 1) * SEGMENT_SECONDS, " ".join(words)))
+        step = SEGMENTS_PER_MOMENT - 1
+        moments = tuple(
+            MomentDocument(
+                start=segments[i][0],
+                end=segments[min(i + SEGMENTS_PER_MOMENT, len(segments)) - 1][1],
+                text=" ".join(s[2] for s in segments[i : i + SEGMENTS_PER_MOMENT]),
+            )
+            for i in range(0, len(segments) - 1, step)
+        )
+        year = 2023 + session_id % 3
+        return SessionDocument(
+            session_id=session_id,
+            title=" ".join(self._words(rng, language, rng.randint(4, 9))).capitalize(),
+            url=f"/sessions/{session_id}/",
+            summary=" ".join(self._words(rng, language, rng.randint(25, 60))),
+            language=language,
+            speakers=tuple(
+                f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}" for _ in range(rng.randint(1, 3))
+            ),
+            organisations=tuple(sorted(set(rng.sample(ORGANISATIONS, rng.randint(1, 2))))),
+            themes=tuple(sorted(set(rng.sample(THEMES, rng.randint(1, 3))))),
+            event=f"Kennisfestival {year}",
+            year=year,
+            date=f"{year}-{1 + session_id % 12:02d}-{1 + session_id % 28:02d}",
+            poster_url=f"/media/posters/{session_id}.jpg",
+            duration=float(SESSION_SECONDS),
+            moments=moments,
+        )
+
+    def sessions(self) -> Iterator[SessionDocument]:
+        for session_id in range(1, self.session_count + 1):
+            yield self.session(session_id)
+
+    def queries(self, count: int = QUERY_COUNT) -> list[SearchQuery]:
+        """1–3 words or a quoted phrase taken from random moments; a quarter filtered."""
+        rng = random.Random(self.seed + self.scale)
+        queries = []
+        while len(queries) < count:
+            doc = self.session(rng.randint(1, self.session_count))
+            words = [w for w in rng.choice(doc.moments).text.split() if len(w) >= 4]
+            if len(words) < 3:
+                continue
+            at = rng.randrange(len(words) - 2)
+            kind = rng.random()
+            if kind < 0.45:
+                text = words[at]
+            elif kind < 0.75:
+                text = " ".join(words[at : at + 2])
+            elif kind < 0.85:
+                text = " ".join(words[at : at + 3])
+            else:
+                text = '"' + " ".join(words[at : at + 2]) + '"'
+            filters = {}
+            if rng.random() < 0.25:
+                facet = rng.choice(["theme", "year", "language"])
+                value = {"theme": rng.choice(doc.themes), "year": str(doc.year), "language": doc.language}
+                filters = {facet: [value[facet]]}
+            queries.append(SearchQuery(text=text, filters=filters))
+        return queries
+
+
+# -- engines --------------------------------------------------------------------------
+
+
+class OpenSearchNode:
+    """The node the bench talks to: an answering one, or one it starts and stops itself."""
+
+    def __init__(self):
+        self.url = os.environ.get("OPENSEARCH_URL", "http://127.0.0.1:9200")
+        self.started = False
+
+    def __enter__(self) -> str:
+        from search.engines.opensearch import OpenSearchEngine
+
+        if OpenSearchEngine(url=self.url, index="bench-ping", timeout=3).ping():
+            return self.url
+        port = os.environ.get("SEARCH_NODE_PORT", "9250")
+        self.url = f"http://127.0.0.1:{port}"
+        print(f"no node answers; starting one with search-node/start.sh on port {port}", flush=True)
+        env = {**os.environ, "SEARCH_NODE_PORT": port}
+        subprocess.run([str(REPO_ROOT / "search-node" / "start.sh")], check=True, env=env, cwd=REPO_ROOT)
+        self.started = True
+        deadline = time.monotonic() + 180
+        while not OpenSearchEngine(url=self.url, index="bench-ping", timeout=3).ping():
+            if time.monotonic() > deadline:
+                raise SystemExit(f"the node on {self.url} did not answer within 180 s")
+            time.sleep(1)
+        return self.url
+
+    def __exit__(self, *exc):
+        if self.started:
+            env = {**os.environ, "SEARCH_NODE_PORT": self.url.rsplit(":", 1)[1]}
+            subprocess.run([str(REPO_ROOT / "search-node" / "stop.sh")], check=False, env=env, cwd=REPO_ROOT)
+
+
+def make_engine(name: str, node_url: str | None, workdir: Path):
+    if name == "opensearch":
+        from search.engines.opensearch import OpenSearchEngine
+
+        return OpenSearchEngine(url=node_url, index=f"bench-moments-{uuid.uuid4().hex[:8]}", timeout=60)
+    if name == "embedded":
+        from search.engines.embedded import EmbeddedEngine
+
+        return EmbeddedEngine(path=workdir / f"bench-{uuid.uuid4().hex[:8]}.sqlite3")
+    raise SystemExit(f"unknown engine {name!r}; choose embedded or opensearch")
+
+
+def drop_engine(engine) -> None:
+    if engine.name == "opensearch":
+        engine.client.indices.delete(index=f"{engine.alias}*", ignore_unavailable=True)
+
+
+# -- measurement ----------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    engine: str
+    scale: int
+    sessions: int
+    segments: int
+    moments: int
+    reindex_s: float
+    moments_per_s: float
+    p50_ms: float
+    p95_ms: float
+    max_ms: float
+    queries: int
+    mean_hits: float
+    note: str = ""
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def measure(engine, corpus: Corpus, queries: list[SearchQuery], materialise: bool) -> Row:
+    documents = list(corpus.sessions()) if materialise else corpus.sessions()
+    started = time.perf_counter()
+    sessions = engine.rebuild(documents)
+    reindex = time.perf_counter() - started
+    moments = sessions * len(corpus.session(1).moments)
+    segments = sessions * int(SESSION_SECONDS / SEGMENT_SECONDS)
+    del documents
+
+    for query in queries[:WARMUP_QUERIES]:
+        engine.search(query)
+    latencies, hits = [], []
+    for query in queries:
+        started = time.perf_counter()
+        results = engine.search(query)
+        latencies.append((time.perf_counter() - started) * 1000)
+        hits.append(results.total)
+    return Row(
+        engine=engine.name,
+        scale=corpus.scale,
+        sessions=sessions,
+        segments=segments,
+        moments=moments,
+        reindex_s=reindex,
+        moments_per_s=moments / reindex,
+        p50_ms=statistics.median(latencies),
+        p95_ms=percentile(latencies, 0.95),
+        max_ms=max(latencies),
+        queries=len(latencies),
+        mean_hits=statistics.mean(hits),
+        note="" if materialise else "re-index includes generating the corpus",
+    )
+
+
+def verdict(row: Row) -> str:
+    checks = []
+    target = TARGETS.get((row.engine, row.scale))
+    if target is not None:
+        checks.append(f"p95≤{target:.0f}ms {'OK' if row.p95_ms <= target else 'MISSED'}")
+    reindex_target = REINDEX_TARGET_S.get(row.scale)
+    if reindex_target is not None:
+        checks.append(
+            f"re-index≤{reindex_target:.0f}s {'OK' if row.reindex_s <= reindex_target else 'MISSED'}"
+        )
+    return "; ".join(checks + ([row.note] if row.note else []))
+
+
+def print_table(rows: list[Row]) -> None:
+    header = (
+        f"{'engine':<11}{'scale':>6}{'sessions':>9}{'segments':>10}{'moments':>9}"
+        f"{'reindex s':>10}{'moments/s':>10}{'p50 ms':>8}{'p95 ms':>8}{'max ms':>8}"
+        f"{'queries':>8}{'avg hits':>9}  targets"
+    )
+    print(header)
+    print("-" * len(header))
+    for r in rows:
+        print(
+            f"{r.engine:<11}{str(r.scale) + 'x':>6}{r.sessions:>9}{r.segments:>10}{r.moments:>9}"
+            f"{r.reindex_s:>10.1f}{r.moments_per_s:>10.0f}{r.p50_ms:>8.1f}{r.p95_ms:>8.1f}{r.max_ms:>8.1f}"
+            f"{r.queries:>8}{r.mean_hits:>9.1f}  {verdict(r)}"
+        )
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scales", default="1,10", help="corpus sizes as multiples of the festival")
+    parser.add_argument("--engines", default="embedded,opensearch")
+    parser.add_argument("--queries", type=int, default=QUERY_COUNT, help="timed queries per run (≥200)")
+    args = parser.parse_args(argv)
+    scales = [int(s) for s in args.scales.split(",") if s.strip()]
+    engines = [e.strip() for e in args.engines.split(",") if e.strip()]
+
+    started = time.perf_counter()
+    pools = load_text_pools()
+    print(
+        f"text pools: {len(pools['nl'])} Dutch and {len(pools['en'])} English sentences "
+        f"({time.perf_counter() - started:.1f} s)",
+        flush=True,
+    )
+    rows: list[Row] = []
+    node = OpenSearchNode() if "opensearch" in engines else None
+    node_url = node.__enter__() if node else None
+    try:
+        with tempfile.TemporaryDirectory(prefix="bench-search-") as workdir:
+            for scale in scales:
+                corpus = Corpus(scale=scale, pools=pools)
+                queries = corpus.queries(args.queries)
+                for name in engines:
+                    engine = make_engine(name, node_url, Path(workdir))
+                    print(f"{name} {scale}x: {corpus.session_count} sessions ...", flush=True)
+                    try:
+                        # Up to 10x the corpus fits in memory; beyond, stream it.
+                        rows.append(measure(engine, corpus, queries, materialise=scale <= 10))
+                    except Exception as error:  # report, then go on with the next run
+                        print(f"{name} {scale}x failed: {type(error).__name__}: {error}", flush=True)
+                    finally:
+                        drop_engine(engine)
+                    if rows and (rows[-1].engine, rows[-1].scale) == (name, scale):
+                        print_table(rows[-1:])
+    finally:
+        if node:
+            node.__exit__(None, None, None)
+    print()
+    print_table(rows)
+
+
+if __name__ == "__main__":
+    main()

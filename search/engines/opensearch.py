@@ -1,0 +1,527 @@
+"""The OpenSearch engine: one index document per *moment*, grouped per session at query time.
+
+Index design
+* Every moment (a window of transcript segments) is one document carrying a copy of its
+  session's fields (title, summary, speakers, facets, display fields), so a search, a
+  filter and the facets all work on moment documents without joins.
+* Every session also has one ``kind=session`` document (no moment text), so a session
+  without a transcript is still found by its title, summary or speakers.
+* Text is analysed per transcript language: ``text_nl``/``title.nl``/... use the built-in
+  ``dutch`` analyzer, ``text_en``/``title.en``/... the ``english`` one. A document is
+  queried only on the fields of its own language, so both languages' stop words and
+  stemming stay consistent across all fields of one query (a Dutch stop word like "de"
+  would otherwise have to match literally in some field).
+* Results are grouped per session with ``collapse`` on ``session_id``; ``inner_hits`` give
+  each session's best moments with highlighted (HTML-escaped) snippets. Pagination is
+  over sessions (from/size on the collapsed hits).
+* Counts are *sessions*, not documents: the total and every facet count use a
+  ``cardinality`` aggregation on ``session_id``. With ``precision_threshold`` 40,000 the
+  count is exact (in practice) up to 40k distinct sessions and an estimate above that.
+* Facets stay stable when one is selected: selected filters go into ``post_filter``
+  (they narrow the hits, not the aggregations), and each facet's aggregation applies
+  all the *other* selected filters.
+* The index is reached through an alias (``settings.OPENSEARCH_INDEX``). ``rebuild``
+  loads a new concrete index ``<alias>-<timestamp>`` and swaps the alias atomically, so
+  visitors never see an empty or half-filled index.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+from search import dsl
+from search.engines.base import (
+    FACETS,
+    EngineUnavailable,
+    MomentHit,
+    QueryError,
+    SearchEngine,
+    SearchQuery,
+    SearchResults,
+    SessionDocument,
+    SessionHit,
+)
+
+ANALYSIS_LANGUAGES = ("nl", "en")
+ANALYZERS = {"nl": "dutch", "en": "english"}
+
+# Facet name (as in the contract) -> keyword field in the index.
+FACET_FIELDS = {
+    "theme": "themes",
+    "speaker": "speakers",
+    "organisation": "organisations",
+    "event": "event",
+    "year": "year",
+    "language": "language",
+}
+FACET_SIZE = 100  # values returned per facet (sessions have a handful of each)
+# Below this many distinct sessions a cardinality count is exact in practice.
+CARDINALITY_PRECISION = 40_000
+# OpenSearch refuses from+size beyond index.max_result_window (10,000 by default).
+MAX_RESULT_WINDOW = 10_000
+BULK_CHUNK = 2_000
+# How many sessions one stale-moment delete_by_query handles (one bool clause each).
+STALE_DELETE_BATCH = 500
+
+INDEX_SETTINGS = {
+    # One shard: exact per-session counts and facet ordering; a node holds millions of
+    # moments comfortably. Replicas 0 suits a single node; raise it on a cluster.
+    "number_of_shards": 1,
+    "number_of_replicas": 0,
+}
+
+
+def _language_text(**kwargs) -> dict:
+    """Sub-fields of a text field, one per analysis language."""
+    return {lang: dsl.Text(analyzer=ANALYZERS[lang], **kwargs) for lang in ANALYSIS_LANGUAGES}
+
+
+class MomentIndexDocument(dsl.Document):
+    """The mapping of one index document: a session (``kind=session``) or a moment."""
+
+    kind = dsl.Keyword()  # "session" | "moment"
+    session_id = dsl.Keyword()  # keyword: collapse and cardinality work on it
+    analysis = dsl.Keyword()  # "nl" | "en": which *_nl / *_en fields hold this document's text
+    title = dsl.Text(fields=_language_text())
+    summary = dsl.Text(fields=_language_text())
+    speakers = dsl.Keyword(multi=True, fields=_language_text())
+    organisations = dsl.Keyword(multi=True)
+    themes = dsl.Keyword(multi=True)
+    event = dsl.Keyword()
+    year = dsl.Integer()
+    language = dsl.Keyword()
+    date = dsl.Keyword()  # ISO date: sorts chronologically as a keyword, and "" is allowed
+    url = dsl.Keyword(index=False)
+    poster_url = dsl.Keyword(index=False)
+    duration = dsl.Float(index=False)
+    # Moment documents only:
+    position = dsl.Integer()  # index of the moment in its session; finds stale moments
+    start = dsl.Float()
+    end = dsl.Float(index=False)
+    text_nl = dsl.Text(analyzer=ANALYZERS["nl"])
+    text_en = dsl.Text(analyzer=ANALYZERS["en"])
+
+
+def analysis_language(language: str) -> str:
+    """The analyzer family for a session language; anything not Dutch is analysed as English."""
+    return "nl" if (language or "").lower().startswith("nl") else "en"
+
+
+def session_source(doc: SessionDocument) -> dict:
+    """The session fields copied onto every index document of the session."""
+    return {
+        "session_id": str(doc.session_id),
+        "analysis": analysis_language(doc.language),
+        "title": doc.title,
+        "summary": doc.summary,
+        "speakers": list(doc.speakers),
+        "organisations": list(doc.organisations),
+        "themes": list(doc.themes),
+        "event": doc.event,
+        "year": doc.year,
+        "language": doc.language,
+        "date": doc.date,
+        "url": doc.url,
+        "poster_url": doc.poster_url,
+        "duration": doc.duration,
+    }
+
+
+def bulk_actions(doc: SessionDocument, index: str) -> Iterator[dict]:
+    """Bulk index actions for one session: its session document and one per moment.
+
+    Deterministic ids (``<session>`` and ``<session>-<n>``) make re-indexing overwrite in
+    place; plain dicts rather than Document instances keep bulk loading fast."""
+    common = session_source(doc)
+    text_field = f"text_{common['analysis']}"
+    yield {"_index": index, "_id": str(doc.session_id), "_source": {**common, "kind": "session"}}
+    for position, moment in enumerate(doc.moments):
+        yield {
+            "_index": index,
+            "_id": f"{doc.session_id}-{position}",
+            "_source": {
+                **common,
+                "kind": "moment",
+                "position": position,
+                "start": moment.start,
+                "end": moment.end,
+                text_field: moment.text,
+            },
+        }
+
+
+class OpenSearchEngine(SearchEngine):
+    name = "opensearch"
+
+    def __init__(self, url: str | None = None, index: str | None = None, timeout: float = 10.0):
+        if url is None or index is None:
+            from django.conf import settings
+
+            url = url or settings.OPENSEARCH_URL
+            index = index or settings.OPENSEARCH_INDEX
+        self.url = url
+        self.alias = index
+        self.timeout = timeout
+        # No retries: an unreachable node should surface as EngineUnavailable at once.
+        self.client = dsl.Client(hosts=[url], timeout=timeout, max_retries=0, retry_on_timeout=False)
+
+    # -- connection ------------------------------------------------------------------
+
+    @contextmanager
+    def _reachable(self):
+        """Turn "cannot talk to the node" into EngineUnavailable; other errors pass."""
+        try:
+            yield
+        except dsl.UNREACHABLE_ERRORS as error:
+            raise EngineUnavailable(f"OpenSearch at {self.url} is unreachable: {error}") from error
+        except dsl.TransportError as error:
+            if error.status_code in (429, 502, 503, 504):
+                raise EngineUnavailable(f"OpenSearch at {self.url} is not serving: {error}") from error
+            raise
+
+    def ping(self) -> bool:
+        try:
+            return bool(self.client.ping())
+        except Exception:  # ping answers a yes/no question; any failure is a "no"
+            return False
+
+    # -- index management ------------------------------------------------------------
+
+    def _new_index(self, *, loading: bool = False) -> str:
+        """Create a concrete index ``<alias>-<timestamp>`` with our mapping; return its name."""
+        name = f"{self.alias}-{datetime.now(UTC):%Y%m%d%H%M%S%f}"
+        index = dsl.Index(name, using=self.client)
+        settings = dict(INDEX_SETTINGS)
+        if loading:
+            settings["refresh_interval"] = "-1"  # no refreshes while bulk loading
+        index.settings(**settings)
+        index.document(MomentIndexDocument)
+        index.create()
+        return name
+
+    def _aliased_indices(self) -> list[str]:
+        try:
+            return sorted(self.client.indices.get_alias(name=self.alias))
+        except dsl.NotFoundError:
+            return []
+
+    def _ensure_index(self) -> None:
+        """Make sure the alias exists (first indexing into an empty node)."""
+        if self.client.indices.exists_alias(name=self.alias):
+            return
+        name = self._new_index()
+        self._swap_alias(name)
+
+    def _swap_alias(self, new_index: str) -> list[str]:
+        """Point the alias at ``new_index`` only, in one atomic request; return the old indices."""
+        old = [name for name in self._aliased_indices() if name != new_index]
+        actions = [{"remove": {"index": name, "alias": self.alias}} for name in old]
+        if not old and self.client.indices.exists(index=self.alias):
+            # A concrete index squats on the alias name (auto-created): replace it too.
+            actions.append({"remove_index": {"index": self.alias}})
+        actions.append({"add": {"index": new_index, "alias": self.alias}})
+        self.client.indices.update_aliases(body={"actions": actions})
+        return old
+
+    # -- writing ---------------------------------------------------------------------
+
+    def index_sessions(self, documents: list[SessionDocument]) -> None:
+        documents = list(documents)
+        if not documents:
+            return
+        with self._reachable():
+            self._ensure_index()
+            actions = (action for doc in documents for action in bulk_actions(doc, self.alias))
+            dsl.bulk(self.client, actions, chunk_size=BULK_CHUNK, request_timeout=120)
+            self._delete_stale_moments(documents)
+            self.client.indices.refresh(index=self.alias)
+
+    def _delete_stale_moments(self, documents: list[SessionDocument]) -> None:
+        """Remove moments beyond each session's new moment count (left from a longer transcript)."""
+        for first in range(0, len(documents), STALE_DELETE_BATCH):
+            batch = documents[first : first + STALE_DELETE_BATCH]
+            stale = dsl.Q(
+                "bool",
+                should=[
+                    dsl.Q(
+                        "bool",
+                        filter=[
+                            dsl.Q("term", session_id=str(doc.session_id)),
+                            dsl.Q("term", kind="moment"),
+                            dsl.Q("range", position={"gte": len(doc.moments)}),
+                        ],
+                    )
+                    for doc in batch
+                ],
+                minimum_should_match=1,
+            )
+            # conflicts=proceed: a moment overwritten meanwhile is current, not stale.
+            self.client.delete_by_query(
+                index=self.alias, body={"query": stale.to_dict()}, conflicts="proceed", refresh=True
+            )
+
+    def remove_session(self, session_id: int) -> None:
+        with self._reachable():
+            if not self.client.indices.exists_alias(name=self.alias):
+                return
+            self.client.delete_by_query(
+                index=self.alias,
+                body={"query": dsl.Q("term", session_id=str(session_id)).to_dict()},
+                conflicts="proceed",
+                refresh=True,
+            )
+
+    def rebuild(self, documents: Iterable[SessionDocument]) -> int:
+        """Load everything into a fresh index, then swap the alias atomically.
+
+        Changes indexed into the old index while this runs are not carried over: the
+        caller reads ``documents`` from the database, which stays the source of truth."""
+        sessions = 0
+
+        def actions(index: str) -> Iterator[dict]:
+            nonlocal sessions
+            for doc in documents:
+                sessions += 1
+                yield from bulk_actions(doc, index)
+
+        with self._reachable():
+            new_index = self._new_index(loading=True)
+            try:
+                dsl.bulk(self.client, actions(new_index), chunk_size=BULK_CHUNK, request_timeout=300)
+                self.client.indices.put_settings(index=new_index, body={"index": {"refresh_interval": None}})
+                self.client.indices.refresh(index=new_index)
+                old_indices = self._swap_alias(new_index)
+            except BaseException:
+                self.client.indices.delete(index=new_index, ignore_unavailable=True)
+                raise
+            for name in old_indices:
+                self.client.indices.delete(index=name, ignore_unavailable=True)
+        return sessions
+
+    # -- reading ---------------------------------------------------------------------
+
+    def indexed_session_ids(self) -> set[int]:
+        """Every session id in the index (composite aggregation, paged: no size limit)."""
+        ids: set[int] = set()
+        after = None
+        with self._reachable():
+            if not self.client.indices.exists_alias(name=self.alias):
+                return ids
+            while True:
+                composite = {"size": 1000, "sources": [{"id": {"terms": {"field": "session_id"}}}]}
+                if after:
+                    composite["after"] = after
+                search = (
+                    dsl.Search(using=self.client, index=self.alias)
+                    .filter("term", kind="session")
+                    .extra(size=0)
+                )
+                search.aggs.bucket("ids", "composite", **composite)
+                buckets = search.execute().aggregations.ids
+                ids.update(int(bucket.key.id) for bucket in buckets.buckets)
+                after = buckets.to_dict().get("after_key")
+                if not after or not buckets.buckets:
+                    return ids
+
+    def search(self, query: SearchQuery) -> SearchResults:
+        started = time.perf_counter()
+        filters = self._filter_queries(query.filters)
+        search = self._build_search(query, filters)
+        with self._reachable():
+            if not self.client.indices.exists_alias(name=self.alias):
+                return SearchResults(query=query, total=0, hits=[], facets={f: [] for f in FACETS})
+            raw = search.execute().to_dict()
+        hits = [self._session_hit(hit, query) for hit in raw["hits"]["hits"]]
+        aggs = raw.get("aggregations", {})
+        facets = {
+            facet: [
+                (str(bucket["key"]), int(bucket["sessions"]["value"]))
+                for bucket in aggs[f"facet_{facet}"]["values"]["buckets"]
+            ]
+            for facet in FACETS
+        }
+        total = int(aggs["total"]["sessions"]["value"])
+        return SearchResults(
+            query=query,
+            total=total,
+            hits=hits,
+            facets=facets,
+            took_ms=(time.perf_counter() - started) * 1000,
+        )
+
+    # -- query building --------------------------------------------------------------
+
+    @staticmethod
+    def _filter_queries(selected: dict[str, list[str]]) -> dict[str, dsl.Q]:
+        """One query per selected facet: any of its values (OR within a facet, AND across)."""
+        queries = {}
+        for facet, values in (selected or {}).items():
+            if facet not in FACET_FIELDS:
+                raise QueryError(f"Unknown filter {facet!r}; choose from {', '.join(FACETS)}.")
+            values = [str(value) for value in values if str(value).strip()]
+            if not values:
+                continue
+            if facet == "year":
+                try:
+                    values = [int(value) for value in values]
+                except ValueError:
+                    raise QueryError(f"Year must be a number, not {values!r}.") from None
+            queries[facet] = dsl.Q("terms", **{FACET_FIELDS[facet]: values})
+        return queries
+
+    @staticmethod
+    def _text_query(text: str) -> dsl.Q:
+        """Match sessions (title, summary, speakers) and moments (their text), per language.
+
+        ``simple_query_string`` never raises on odd syntax; quotes make phrases, ``-`` excludes.
+        A moment must contain at least one query term in its own text (so its snippet shows
+        why it is there); the remaining terms may match its session's title or speakers."""
+        clauses = []
+        for lang in ANALYSIS_LANGUAGES:
+            session_fields = [f"title.{lang}^3", f"summary.{lang}^2", f"speakers.{lang}^2"]
+            in_language = dsl.Q("term", analysis=lang)
+            clauses.append(
+                dsl.Q(
+                    "bool",
+                    filter=[dsl.Q("term", kind="session"), in_language],
+                    must=[_simple_query(text, session_fields, "and")],
+                )
+            )
+            clauses.append(
+                dsl.Q(
+                    "bool",
+                    filter=[
+                        dsl.Q("term", kind="moment"),
+                        in_language,
+                        _simple_query(text, [f"text_{lang}"], "or"),
+                    ],
+                    must=[_simple_query(text, [f"text_{lang}", *session_fields], "and")],
+                )
+            )
+        return dsl.Q("bool", should=clauses, minimum_should_match=1)
+
+    def _build_search(self, query: SearchQuery, filters: dict[str, dsl.Q]) -> dsl.Search:
+        if query.page < 1 or query.per_page < 1:
+            raise QueryError("Page and page size must be positive numbers.")
+        first = (query.page - 1) * query.per_page
+        if first + query.per_page > MAX_RESULT_WINDOW:
+            raise QueryError(f"Results can be paged up to {MAX_RESULT_WINDOW} sessions; refine the search.")
+        text = (query.text or "").strip()
+        search = dsl.Search(using=self.client, index=self.alias).source(excludes=["text_nl", "text_en"])
+        if text:
+            search = search.query(self._text_query(text))
+            moments = max(query.moments_per_session, 0)
+            search = search.collapse(
+                "session_id",
+                inner_hits={
+                    "name": "moments",
+                    # +1: the session's own document may be among the best hits; it is dropped.
+                    "size": moments + 1,
+                    "_source": ["kind", "start", "end", "text_nl", "text_en"],
+                    "highlight": _highlight(["text_nl", "text_en"]),
+                },
+            )
+            search = search.highlight_options(**_highlight_options()).highlight(
+                *[f"{field}.{lang}" for field in ("title", "summary") for lang in ANALYSIS_LANGUAGES],
+                number_of_fragments=0,
+            )
+        else:
+            # No words: browse all sessions, newest first (session documents only).
+            search = search.filter("term", kind="session").sort({"date": {"order": "desc"}}, "session_id")
+        if filters:
+            search = search.post_filter(dsl.Q("bool", filter=list(filters.values())))
+        # Facets: each counts sessions under every selected filter except its own.
+        for facet in FACETS:
+            others = [q for name, q in filters.items() if name != facet]
+            bucket = search.aggs.bucket(f"facet_{facet}", "filter", filter=dsl.Q("bool", filter=others))
+            bucket.bucket(
+                "values",
+                "terms",
+                field=FACET_FIELDS[facet],
+                size=FACET_SIZE,
+                order=[{"sessions": "desc"}, {"_key": "asc"}],
+            ).metric("sessions", "cardinality", field="session_id", precision_threshold=CARDINALITY_PRECISION)
+        search.aggs.bucket("total", "filter", filter=dsl.Q("bool", filter=list(filters.values()))).metric(
+            "sessions", "cardinality", field="session_id", precision_threshold=CARDINALITY_PRECISION
+        )
+        return search[first : first + query.per_page]
+
+    # -- result reading --------------------------------------------------------------
+
+    def _session_hit(self, hit: dict, query: SearchQuery) -> SessionHit:
+        source = hit["_source"]
+        lang = source.get("analysis", "en")
+        highlight = hit.get("highlight", {})
+        moments = []
+        inner = hit.get("inner_hits", {}).get("moments", {}).get("hits", {}).get("hits", [])
+        for moment in inner:
+            moment_source = moment["_source"]
+            if moment_source.get("kind") != "moment":
+                continue
+            marked = moment.get("highlight", {})
+            field = f"text_{lang}"
+            snippet = _first(marked.get(field)) or _first(marked.get("text_nl") or marked.get("text_en"))
+            if not snippet:
+                snippet = html.escape(moment_source.get(field) or "")
+            moments.append(
+                MomentHit(
+                    start=float(moment_source["start"]),
+                    end=float(moment_source.get("end") or moment_source["start"]),
+                    snippet_html=snippet,
+                    score=float(moment.get("_score") or 0.0),
+                )
+            )
+        return SessionHit(
+            session_id=int(source["session_id"]),
+            title=source.get("title", ""),
+            url=source.get("url", ""),
+            score=float(hit.get("_score") or 0.0),
+            title_html=_marked(highlight, "title", lang) or html.escape(source.get("title", "")),
+            summary_html=_marked(highlight, "summary", lang) or html.escape(source.get("summary", "")),
+            language=source.get("language", ""),
+            speakers=list(source.get("speakers") or []),
+            organisations=list(source.get("organisations") or []),
+            themes=list(source.get("themes") or []),
+            event=source.get("event", ""),
+            year=source.get("year"),
+            date=source.get("date", ""),
+            poster_url=source.get("poster_url", ""),
+            duration=source.get("duration"),
+            moments=moments[: query.moments_per_session],
+        )
+
+
+def _simple_query(text: str, fields: list[str], operator: str) -> dsl.Q:
+    return dsl.Q(
+        "simple_query_string",
+        query=text,
+        fields=fields,
+        default_operator=operator,
+        # Only the harmless operators: phrases, +/-, |, prefix*, grouping. No fuzzy/slop/regex.
+        flags="AND|OR|NOT|PHRASE|PRECEDENCE|PREFIX|WHITESPACE|ESCAPE",
+        lenient=True,
+    )
+
+
+def _highlight_options() -> dict:
+    # encoder=html escapes the source text; only our <mark> tags are markup.
+    return {"encoder": "html", "pre_tags": ["<mark>"], "post_tags": ["</mark>"]}
+
+
+def _highlight(fields: list[str]) -> dict:
+    return {**_highlight_options(), "fields": {field: {"number_of_fragments": 0} for field in fields}}
+
+
+def _first(fragments) -> str:
+    return fragments[0] if fragments else ""
+
+
+def _marked(highlight: dict, field: str, lang: str) -> str:
+    """The highlighted field, preferring the sub-field of the document's own language."""
+    return _first(highlight.get(f"{field}.{lang}")) or _first(
+        next((highlight[key] for key in highlight if key.startswith(f"{field}.")), None)
+    )

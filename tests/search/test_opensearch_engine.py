@@ -1,0 +1,206 @@
+"""OpenSearch-specific behaviour, against a real node (no mocks).
+
+The node is ``settings.OPENSEARCH_URL`` (start one with ``search-node/start.sh``). Without
+a node these tests skip with the reason; with ``OPENSEARCH_TESTS=1`` (CI) they fail.
+Every test gets its own alias, and its indices are deleted afterwards."""
+
+import os
+import threading
+import uuid
+
+import pytest
+from django.conf import settings
+
+from search.engines.base import (
+    EngineUnavailable,
+    MomentDocument,
+    SearchQuery,
+    SessionDocument,
+)
+from search.engines.opensearch import OpenSearchEngine
+
+
+@pytest.fixture(scope="module")
+def node_url():
+    url = settings.OPENSEARCH_URL
+    if not OpenSearchEngine(url=url, index="unused", timeout=3).ping():
+        message = f"no OpenSearch node answers at {url} (start one with search-node/start.sh)"
+        if os.environ.get("OPENSEARCH_TESTS") == "1":
+            pytest.fail(message + "; OPENSEARCH_TESTS=1 requires it")
+        pytest.skip(message)
+    return url
+
+
+@pytest.fixture
+def engine(node_url):
+    engine = OpenSearchEngine(url=node_url, index=f"test-moments-{uuid.uuid4().hex[:12]}")
+    yield engine
+    engine.client.indices.delete(index=f"{engine.alias}*", ignore_unavailable=True)
+
+
+def session(session_id, texts=(), language="en", **fields):
+    moments = tuple(
+        MomentDocument(start=30.0 * n, end=30.0 * n + 30, text=text) for n, text in enumerate(texts)
+    )
+    fields.setdefault("title", f"Session {session_id}")
+    return SessionDocument(
+        session_id=session_id, url=f"/sessions/{session_id}/", language=language, moments=moments, **fields
+    )
+
+
+def test_unreachable_node_raises_engine_unavailable():
+    # Port 9 (discard) has no HTTP server on our machines: the connection is refused.
+    engine = OpenSearchEngine(url="http://127.0.0.1:9", index="nothing", timeout=2)
+    assert engine.ping() is False
+    with pytest.raises(EngineUnavailable, match="unreachable"):
+        engine.search(SearchQuery(text="anything"))
+    with pytest.raises(EngineUnavailable):
+        engine.index_sessions([session(1, ["text"])])
+
+
+def test_index_is_an_alias_over_a_concrete_index_with_language_analyzers(engine):
+    engine.index_sessions([session(1, ["hello"])])
+
+    concrete = list(engine.client.indices.get_alias(name=engine.alias))
+    assert len(concrete) == 1 and concrete[0].startswith(engine.alias + "-")
+    mapping = engine.client.indices.get_mapping(index=engine.alias)[concrete[0]]["mappings"]["properties"]
+    assert mapping["text_nl"]["analyzer"] == "dutch"
+    assert mapping["text_en"]["analyzer"] == "english"
+    assert mapping["title"]["fields"]["nl"]["analyzer"] == "dutch"
+    assert mapping["session_id"]["type"] == "keyword"
+    index_settings = engine.client.indices.get_settings(index=concrete[0])[concrete[0]]["settings"]["index"]
+    assert index_settings["number_of_shards"] == "1"
+
+
+def test_dutch_analyzer_stems_plural_to_singular(engine):
+    tokens = engine.client.indices.analyze(body={"analyzer": "dutch", "text": "innovaties innovatie"})
+    stems = [token["token"] for token in tokens["tokens"]]
+    assert stems[0] == stems[1], stems
+
+    engine.index_sessions(
+        [
+            session(1, ["Vandaag bespreken we drie innovaties in de publieke sector."], language="nl"),
+            session(2, ["Today we discuss three innovaties in the public sector."], language="en"),
+        ]
+    )
+    results = engine.search(SearchQuery(text="innovatie"))
+
+    # Only the Dutch transcript is stemmed; the English analyzer leaves "innovaties" alone.
+    assert [hit.session_id for hit in results.hits] == [1]
+    assert "<mark>innovaties</mark>" in results.hits[0].moments[0].snippet_html
+    # A Dutch stop word in the query does not stop the Dutch moment from matching.
+    assert [hit.session_id for hit in engine.search(SearchQuery(text="de innovatie")).hits] == [1]
+
+
+def test_english_analyzer_stems(engine):
+    engine.index_sessions([session(1, ["Governments are running digital services."])])
+
+    for words in ("government", "run", "services digital"):
+        results = engine.search(SearchQuery(text=words))
+        assert [hit.session_id for hit in results.hits] == [1], words
+    assert engine.search(SearchQuery(text="governance")).total == 0
+
+
+def test_collapse_gives_one_hit_per_session_with_its_best_three_moments(engine):
+    many = [f"Moment {n} mentions climate." for n in range(8)] + ["Climate, climate, climate adaptation."]
+    engine.index_sessions([session(1, many), session(2, ["Nothing on climate here? climate."]), session(3)])
+
+    results = engine.search(SearchQuery(text="climate"))
+
+    assert results.total == 2
+    assert sorted(hit.session_id for hit in results.hits) == [1, 2]
+    first = next(hit for hit in results.hits if hit.session_id == 1)
+    assert len(first.moments) == 3
+    # The moment that says it most often ranks first within its session.
+    assert first.moments[0].start == 8 * 30.0
+    assert [m.score for m in first.moments] == sorted((m.score for m in first.moments), reverse=True)
+    # Paging is over sessions, not moments.
+    page2 = engine.search(SearchQuery(text="climate", per_page=1, page=2))
+    assert len(page2.hits) == 1 and page2.total == 2
+
+
+def test_session_without_transcript_is_found_by_title_and_speakers(engine):
+    engine.index_sessions([session(7, title="Open data in gemeenten", speakers=("Anna Jansen",))])
+
+    by_title = engine.search(SearchQuery(text="open data"))
+    assert [hit.session_id for hit in by_title.hits] == [7]
+    assert by_title.hits[0].moments == []
+    assert "<mark>Open</mark>" in by_title.hits[0].title_html
+    assert [hit.session_id for hit in engine.search(SearchQuery(text="jansen")).hits] == [7]
+
+
+def test_highlights_are_html_escaped(engine):
+    engine.index_sessions(
+        [
+            session(
+                1,
+                ["<script>alert('x')</script> & innovation <b>bold</b>"],
+                title="<i>Tricks</i> & innovation",
+            )
+        ]
+    )
+
+    hit = engine.search(SearchQuery(text="innovation")).hits[0]
+
+    snippet = hit.moments[0].snippet_html
+    assert "<mark>innovation</mark>" in snippet
+    assert "<script" not in snippet and "&lt;script&gt;" in snippet
+    assert "<b>" not in snippet and "&amp;" in snippet
+    assert hit.title_html.startswith("&lt;i&gt;Tricks&lt;/i&gt;")
+
+
+def test_reindexing_a_session_drops_its_stale_moments(engine):
+    engine.index_sessions([session(1, ["alpha one", "alpha two", "alpha three"])])
+    engine.index_sessions([session(1, ["alpha again"])])
+
+    hit = engine.search(SearchQuery(text="alpha")).hits[0]
+    assert [m.start for m in hit.moments] == [0.0]
+    assert "again" in hit.moments[0].snippet_html
+    engine.remove_session(1)
+    assert engine.search(SearchQuery(text="alpha")).total == 0
+    assert engine.indexed_session_ids() == set()
+
+
+def test_facets_count_sessions_and_stay_stable_under_their_own_filter(engine):
+    engine.index_sessions(
+        [
+            session(1, ["data " * 3] * 5, themes=("AI",), year=2024),
+            session(2, ["data"], themes=("AI", "Privacy"), year=2025),
+            session(3, ["data"], themes=("Privacy",), year=2025),
+        ]
+    )
+
+    results = engine.search(SearchQuery(text="data", filters={"theme": ["AI"]}))
+
+    assert results.total == 2
+    # Five moments of session 1 still count once; Privacy stays offered under the AI filter.
+    assert dict(results.facets["theme"]) == {"AI": 2, "Privacy": 2}
+    assert dict(results.facets["year"]) == {"2024": 1, "2025": 1}
+
+
+def test_rebuild_swaps_the_alias_without_an_empty_window(engine):
+    engine.rebuild([session(n, [f"budget talk {n}"]) for n in range(1, 4)])
+    first_index = list(engine.client.indices.get_alias(name=engine.alias))
+
+    totals = []
+    stop = threading.Event()
+
+    def search_continuously():
+        while not stop.is_set():
+            totals.append(engine.search(SearchQuery(text="budget")).total)
+
+    reader = threading.Thread(target=search_continuously)
+    reader.start()
+    try:
+        count = engine.rebuild(session(n, [f"budget plan {n}"] * 20) for n in range(10, 400))
+    finally:
+        stop.set()
+        reader.join()
+
+    assert count == 390
+    assert totals and min(totals) >= 3, "a visitor saw an empty or partial index"
+    second_index = list(engine.client.indices.get_alias(name=engine.alias))
+    assert len(second_index) == 1 and second_index != first_index
+    assert not engine.client.indices.exists(index=first_index[0]), "the old index was not deleted"
+    assert engine.search(SearchQuery(text="budget")).total == 390
+    assert engine.indexed_session_ids() == set(range(10, 400))
