@@ -20,6 +20,7 @@ from opensearchpy import (
     Text,
     analyzer,
     connections,
+    token_filter,
 )
 from opensearchpy import OpenSearch as Client
 from opensearchpy.exceptions import (
@@ -57,4 +58,5 @@ __all__ = [
     "bulk",
     "connections",
     "streaming_bulk",
+    "token_filter",
 ]

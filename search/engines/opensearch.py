@@ -6,11 +6,11 @@ Index design
   filter and the facets all work on moment documents without joins.
 * Every session also has one ``kind=session`` document (no moment text), so a session
   without a transcript is still found by its title, summary or speakers.
-* Text is analysed per transcript language: ``text_nl``/``title.nl``/... use the built-in
-  ``dutch`` analyzer, ``text_en``/``title.en``/... the ``english`` one. A document is
-  queried only on the fields of its own language, so both languages' stop words and
-  stemming stay consistent across all fields of one query (a Dutch stop word like "de"
-  would otherwise have to match literally in some field).
+* Text is analysed per transcript language: ``text_nl``/``title.nl``/... use a Dutch
+  analyzer (Lucene's ``dutch`` plus plurals in -ies), ``text_en``/``title.en``/... the
+  built-in ``english`` one. A document is queried only on the fields of its own
+  language, so stop words and stemming stay consistent across all fields of one query
+  (a Dutch stop word like "de" would otherwise have to match literally in some field).
 * Results are grouped per session with ``collapse`` on ``session_id``; ``inner_hits`` give
   each session's best moments with highlighted (HTML-escaped) snippets. Pagination is
   over sessions (from/size on the collapsed hits).
@@ -47,7 +47,28 @@ from search.engines.base import (
 )
 
 ANALYSIS_LANGUAGES = ("nl", "en")
-ANALYZERS = {"nl": "dutch", "en": "english"}
+
+# Dutch: Lucene's built-in ``dutch`` analyzer (stop words, its stemmer overrides, Snowball
+# stemmer), plus one rule it lacks: Snowball leaves the plural of words in -ie alone
+# ("innovaties" stays "innovaties", "innovatie" stays "innovatie"), and such words
+# (organisatie, informatie, situatie, discussie) are everywhere in civil-service talks.
+DUTCH = dsl.analyzer(
+    "dutch_text",
+    tokenizer="standard",
+    filter=[
+        "lowercase",
+        dsl.token_filter("dutch_stop", "stop", stopwords="_dutch_"),
+        dsl.token_filter("dutch_ie_plural", "pattern_replace", pattern=r"^(\p{L}{2,}ie)s$", replacement="$1"),
+        # The overrides of Lucene's DutchAnalyzer; they also keep these from the stemmer.
+        dsl.token_filter(
+            "dutch_overrides",
+            "stemmer_override",
+            rules=["fiets=>fiets", "bromfiets=>bromfiets", "ei=>eier", "kind=>kinder"],
+        ),
+        dsl.token_filter("dutch_snowball", "stemmer", language="dutch"),
+    ],
+)
+ANALYZERS = {"nl": DUTCH, "en": "english"}
 
 # Facet name (as in the contract) -> keyword field in the index.
 FACET_FIELDS = {
@@ -259,21 +280,26 @@ class OpenSearchEngine(SearchEngine):
                 ],
                 minimum_should_match=1,
             )
-            # conflicts=proceed: a moment overwritten meanwhile is current, not stale.
-            self.client.delete_by_query(
-                index=self.alias, body={"query": stale.to_dict()}, conflicts="proceed", refresh=True
-            )
+            self._delete_matching(stale)
 
     def remove_session(self, session_id: int) -> None:
         with self._reachable():
             if not self.client.indices.exists_alias(name=self.alias):
                 return
-            self.client.delete_by_query(
-                index=self.alias,
-                body={"query": dsl.Q("term", session_id=str(session_id)).to_dict()},
-                conflicts="proceed",
-                refresh=True,
-            )
+            self._delete_matching(dsl.Q("term", session_id=str(session_id)))
+            self.client.indices.refresh(index=self.alias)
+
+    def _delete_matching(self, query: dsl.Q) -> None:
+        """Delete the documents matching ``query``: scroll their ids, then bulk-delete.
+
+        Not ``_delete_by_query``: that lives in OpenSearch's optional reindex module, and
+        a minimal node (like search-node/) need not have it."""
+        search = dsl.Search(using=self.client, index=self.alias).filter(query).source(False)
+        deletes = (
+            {"_op_type": "delete", "_index": hit.meta.index, "_id": hit.meta.id} for hit in search.scan()
+        )
+        # A document already gone is what we wanted: not an error.
+        dsl.bulk(self.client, deletes, chunk_size=BULK_CHUNK, raise_on_error=False)
 
     def rebuild(self, documents: Iterable[SessionDocument]) -> int:
         """Load everything into a fresh index, then swap the alias atomically.
