@@ -14,12 +14,15 @@ Index design
 * Results are grouped per session with ``collapse`` on ``session_id``; ``inner_hits`` give
   each session's best moments with highlighted (HTML-escaped) snippets. Pagination is
   over sessions (from/size on the collapsed hits).
-* Counts are *sessions*, not documents: the total and every facet count use a
-  ``cardinality`` aggregation on ``session_id``. With ``precision_threshold`` 40,000 the
-  count is exact (in practice) up to 40k distinct sessions and an estimate above that.
+* Counts are *sessions*, not documents ("reverse" approach): the hits request also
+  collects the ids of all matching sessions (a ``terms`` aggregation on ``session_id``),
+  and a second request counts facet values over those sessions' ``kind=session``
+  documents, one per session. Exact up to 40,000 matching sessions
+  (``MATCHED_SESSIONS_LIMIT``). A ``cardinality`` sub-aggregation per facet bucket
+  over all matching moments gave the same counts 3-4x slower.
 * Facets stay stable when one is selected: selected filters go into ``post_filter``
-  (they narrow the hits, not the aggregations), and each facet's aggregation applies
-  all the *other* selected filters.
+  (they narrow the hits, not the facets), and each facet's aggregation applies all the
+  *other* selected filters.
 * The index is reached through an alias (``settings.OPENSEARCH_INDEX``). ``rebuild``
   loads a new concrete index ``<alias>-<timestamp>`` and swaps the alias atomically, so
   visitors never see an empty or half-filled index.
@@ -80,8 +83,9 @@ FACET_FIELDS = {
     "language": "language",
 }
 FACET_SIZE = 100  # values returned per facet (sessions have a handful of each)
-# Below this many distinct sessions a cardinality count is exact in practice.
-CARDINALITY_PRECISION = 40_000
+# Facets and the total are exact up to this many matching sessions (the reference
+# festival has 107; 100x is 10,700). Beyond it they count the sessions with most matches.
+MATCHED_SESSIONS_LIMIT = 40_000
 # OpenSearch refuses from+size beyond index.max_result_window (10,000 by default).
 MAX_RESULT_WINDOW = 10_000
 BULK_CHUNK = 2_000
@@ -354,30 +358,52 @@ class OpenSearchEngine(SearchEngine):
                     return ids
 
     def search(self, query: SearchQuery) -> SearchResults:
+        """Two requests: the page of sessions (collapsed moments), then the facets.
+
+        The first also collects the ids of every matching session; the second counts
+        facet values over those sessions' own documents (one per session), so counts
+        are exact session counts and cheap, instead of per-bucket cardinality estimates
+        over all matching moments (measured 3-4x slower at 1x)."""
         started = time.perf_counter()
         filters = self._filter_queries(query.filters)
-        search = self._build_search(query, filters)
+        text = (query.text or "").strip()
+        hits_search = self._hits_search(query, text, filters)
         with self._reachable():
-            if not self.client.indices.exists_alias(name=self.alias):
-                return SearchResults(query=query, total=0, hits=[], facets={f: [] for f in FACETS})
-            raw = search.execute().to_dict()
+            try:
+                raw, facets_raw = self._execute(hits_search, text, filters)
+            except dsl.NotFoundError:
+                try:  # a rebuild deleted the index that answered the first request: once more
+                    raw, facets_raw = self._execute(hits_search, text, filters)
+                except dsl.NotFoundError:  # nothing indexed yet: the alias does not exist
+                    raw, facets_raw = {"hits": {"hits": []}}, None
         hits = [self._session_hit(hit, query) for hit in raw["hits"]["hits"]]
-        aggs = raw.get("aggregations", {})
+        aggs = (facets_raw or {}).get("aggregations")
         facets = {
             facet: [
-                (str(bucket["key"]), int(bucket["sessions"]["value"]))
-                for bucket in aggs[f"facet_{facet}"]["values"]["buckets"]
+                (str(bucket["key"]), int(bucket["doc_count"]))
+                for bucket in (aggs[f"facet_{facet}"]["values"]["buckets"] if aggs else [])
             ]
             for facet in FACETS
         }
-        total = int(aggs["total"]["sessions"]["value"])
         return SearchResults(
             query=query,
-            total=total,
+            total=int(aggs["total"]["doc_count"]) if aggs else 0,
             hits=hits,
             facets=facets,
             took_ms=(time.perf_counter() - started) * 1000,
         )
+
+    def _execute(self, hits_search: dsl.Search, text: str, filters: dict[str, dsl.Q]) -> tuple[dict, dict]:
+        raw = hits_search.execute().to_dict()
+        matched = None  # browsing: every session matches
+        if text:
+            matched = [bucket["key"] for bucket in raw["aggregations"]["matched"]["buckets"]]
+            if not matched:
+                return raw, None
+        # Ask the concrete index that answered the first request: a rebuild may swap the
+        # alias in between, and the new index need not hold the same sessions.
+        index = raw["hits"]["hits"][0]["_index"] if raw["hits"]["hits"] else self.alias
+        return raw, self._facets_search(index, matched, filters).execute().to_dict()
 
     # -- query building --------------------------------------------------------------
 
@@ -430,23 +456,26 @@ class OpenSearchEngine(SearchEngine):
             )
         return dsl.Q("bool", should=clauses, minimum_should_match=1)
 
-    def _build_search(self, query: SearchQuery, filters: dict[str, dsl.Q]) -> dsl.Search:
+    def _hits_search(self, query: SearchQuery, text: str, filters: dict[str, dsl.Q]) -> dsl.Search:
+        """One page of sessions, each with its best moments; plus the ids of all matches."""
         if query.page < 1 or query.per_page < 1:
             raise QueryError("Page and page size must be positive numbers.")
         first = (query.page - 1) * query.per_page
         if first + query.per_page > MAX_RESULT_WINDOW:
             raise QueryError(f"Results can be paged up to {MAX_RESULT_WINDOW} sessions; refine the search.")
-        text = (query.text or "").strip()
-        search = dsl.Search(using=self.client, index=self.alias).source(excludes=["text_nl", "text_en"])
+        search = (
+            dsl.Search(using=self.client, index=self.alias)
+            .source(excludes=["text_nl", "text_en"])
+            .extra(track_total_hits=False)  # the total is counted in sessions, by the facets request
+        )
         if text:
             search = search.query(self._text_query(text))
-            moments = max(query.moments_per_session, 0)
             search = search.collapse(
                 "session_id",
                 inner_hits={
                     "name": "moments",
                     # +1: the session's own document may be among the best hits; it is dropped.
-                    "size": moments + 1,
+                    "size": max(query.moments_per_session, 0) + 1,
                     "_source": ["kind", "start", "end", "text_nl", "text_en"],
                     "highlight": _highlight(["text_nl", "text_en"]),
                 },
@@ -455,26 +484,35 @@ class OpenSearchEngine(SearchEngine):
                 *[f"{field}.{lang}" for field in ("title", "summary") for lang in ANALYSIS_LANGUAGES],
                 number_of_fragments=0,
             )
+            # Every matching session (before the facet filters), for the facets request.
+            search.aggs.bucket("matched", "terms", field="session_id", size=MATCHED_SESSIONS_LIMIT)
         else:
             # No words: browse all sessions, newest first (session documents only).
             search = search.filter("term", kind="session").sort({"date": {"order": "desc"}}, "session_id")
         if filters:
             search = search.post_filter(dsl.Q("bool", filter=list(filters.values())))
-        # Facets: each counts sessions under every selected filter except its own.
+        return search[first : first + query.per_page]
+
+    def _facets_search(self, index: str, matched: list[str] | None, filters: dict[str, dsl.Q]) -> dsl.Search:
+        """Facet counts and the total, over the session documents of the matched sessions.
+
+        Facet fields hold the same values on every document of a session, so counting
+        session documents counts sessions. Each facet applies every selected filter but
+        its own, so the other values of a selected facet stay on offer."""
+        search = dsl.Search(using=self.client, index=index).filter("term", kind="session").extra(size=0)
+        if matched is not None:
+            search = search.filter("terms", session_id=matched)
         for facet in FACETS:
             others = [q for name, q in filters.items() if name != facet]
-            bucket = search.aggs.bucket(f"facet_{facet}", "filter", filter=dsl.Q("bool", filter=others))
-            bucket.bucket(
+            search.aggs.bucket(f"facet_{facet}", "filter", filter=dsl.Q("bool", filter=others)).bucket(
                 "values",
                 "terms",
                 field=FACET_FIELDS[facet],
                 size=FACET_SIZE,
-                order=[{"sessions": "desc"}, {"_key": "asc"}],
-            ).metric("sessions", "cardinality", field="session_id", precision_threshold=CARDINALITY_PRECISION)
-        search.aggs.bucket("total", "filter", filter=dsl.Q("bool", filter=list(filters.values()))).metric(
-            "sessions", "cardinality", field="session_id", precision_threshold=CARDINALITY_PRECISION
-        )
-        return search[first : first + query.per_page]
+                order=[{"_count": "desc"}, {"_key": "asc"}],
+            )
+        search.aggs.bucket("total", "filter", filter=dsl.Q("bool", filter=list(filters.values())))
+        return search
 
     # -- result reading --------------------------------------------------------------
 
