@@ -1,9 +1,18 @@
-from .pages import HomePage, SessionPage, SessionSpeaker, ThemeIndexPage, ThemePage, ThemeSession
+from .pages import (
+    HomeFeaturedTheme,
+    HomePage,
+    SessionPage,
+    SessionSpeaker,
+    ThemeIndexPage,
+    ThemePage,
+    ThemeSession,
+)
 from .recording import Recording
 from .snippets import Event, Organisation, Speaker
 
 __all__ = [
     "Event",
+    "HomeFeaturedTheme",
     "HomePage",
     "Organisation",
     "Recording",

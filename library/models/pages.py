@@ -5,10 +5,13 @@ from django.utils.functional import cached_property
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.api import APIField
-from wagtail.fields import RichTextField
+from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 from wagtailmedia.edit_handlers import MediaChooserPanel
+
+from ..blocks import ThemeBodyBlock, referenced_session_ids
+from ..figures import site_figures
 
 LANGUAGE_CHOICES = [
     ("nl", "Dutch"),
@@ -20,9 +23,25 @@ LANGUAGE_CHOICES = [
 class HomePage(Page):
     intro = RichTextField(blank=True)
 
-    content_panels = Page.content_panels + [FieldPanel("intro")]
+    content_panels = Page.content_panels + [
+        FieldPanel("intro"),
+        InlinePanel(
+            "featured_theme_links",
+            label="Featured theme",
+            heading="Featured themes",
+            help_text="Themes shown first on the home page, in this order.",
+        ),
+    ]
     subpage_types = ["library.SessionPage", "library.ThemeIndexPage"]
     max_count = 1
+
+    LATEST_SESSIONS = 6
+
+    def featured_themes(self):
+        """The editor's choice of themes, in their order; drafts and private ones left out."""
+        ids = [link.theme_id for link in self.featured_theme_links.all()]
+        by_id = ThemePage.objects.live().public().in_bulk(ids)
+        return [by_id[i] for i in ids if i in by_id]
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
@@ -30,9 +49,19 @@ class HomePage(Page):
             SessionPage.objects.live()
             .public()
             .select_related("event", "poster")
-            .order_by("-date", "title")
+            .order_by("-date", "-first_published_at", "title")[: self.LATEST_SESSIONS]
         )
+        context["featured_themes"] = self.featured_themes()
+        context["figures"] = site_figures(request)
+        context["theme_index"] = ThemeIndexPage.objects.child_of(self).live().public().first()
         return context
+
+
+class HomeFeaturedTheme(Orderable):
+    page = ParentalKey(HomePage, on_delete=models.CASCADE, related_name="featured_theme_links")
+    theme = models.ForeignKey("library.ThemePage", on_delete=models.CASCADE, related_name="+")
+
+    panels = [FieldPanel("theme")]
 
 
 class SessionPage(Page):
@@ -42,9 +71,7 @@ class SessionPage(Page):
         "library.Event", null=True, blank=True, on_delete=models.SET_NULL, related_name="sessions"
     )
     date = models.DateField(null=True, blank=True)
-    organisations = ParentalManyToManyField(
-        "library.Organisation", blank=True, related_name="sessions"
-    )
+    organisations = ParentalManyToManyField("library.Organisation", blank=True, related_name="sessions")
     language = models.CharField(
         max_length=4,
         choices=LANGUAGE_CHOICES,
@@ -105,9 +132,7 @@ class SessionPage(Page):
     @cached_property
     def themes(self):
         """Live theme pages that include this session (the theme owns the relation)."""
-        return list(
-            ThemePage.objects.live().filter(session_links__session=self).distinct().order_by("title")
-        )
+        return list(ThemePage.objects.live().filter(session_links__session=self).distinct().order_by("title"))
 
     @property
     def event_name(self):
@@ -136,9 +161,18 @@ class SessionPage(Page):
         except (TypeError, ValueError):
             return 0.0
 
+    def clip_end(self, request) -> float | None:
+        """`&end=SECONDS` of a clip link; None when absent, garbage or not after the start."""
+        try:
+            end = float(request.GET["end"])
+        except (KeyError, TypeError, ValueError):
+            return None
+        return end if end > self.start_time(request) else None
+
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["start_time"] = self.start_time(request)
+        context["clip_end"] = self.clip_end(request)
         return context
 
 
@@ -166,15 +200,22 @@ class ThemeIndexPage(Page):
 
 
 class ThemePage(Page):
-    """A curated theme: intro text and an ordered list of sessions."""
+    """A curated theme: intro text, an ordered list of sessions, and a body of text,
+    session teasers and clips (moments of a session)."""
 
     intro = RichTextField(blank=True)
+    body = StreamField(
+        ThemeBodyBlock(),
+        blank=True,
+        help_text="Text, session teasers and clips: a moment of a session with a start and end time.",
+    )
 
     content_panels = Page.content_panels + [
         FieldPanel("intro"),
         InlinePanel("session_links", label="Sessions", heading="Sessions in this theme"),
+        FieldPanel("body"),
     ]
-    search_fields = Page.search_fields + [index.SearchField("intro")]
+    search_fields = Page.search_fields + [index.SearchField("intro"), index.SearchField("body")]
     parent_page_types = ["library.ThemeIndexPage"]
     subpage_types = []
 
@@ -182,6 +223,20 @@ class ThemePage(Page):
         ids = [link.session_id for link in self.session_links.all()]
         by_id = SessionPage.objects.live().public().in_bulk(ids)
         return [by_id[i] for i in ids if i in by_id]
+
+    def visible_body(self):
+        """Body blocks to render: teasers and clips of a draft, private or deleted
+        session are left out, so nothing of it reaches a visitor."""
+        ids = referenced_session_ids(self.body)
+        visible = set(SessionPage.objects.live().public().filter(pk__in=ids).values_list("pk", flat=True))
+        shown = []
+        for child in self.body:
+            if child.block_type in ("session", "clip"):
+                session = child.value.get("session")
+                if session is None or session.pk not in visible:
+                    continue
+            shown.append(child)
+        return shown
 
 
 class ThemeSession(Orderable):
@@ -191,6 +246,4 @@ class ThemeSession(Orderable):
     panels = [FieldPanel("session")]
 
     class Meta(Orderable.Meta):
-        constraints = [
-            models.UniqueConstraint(fields=["theme", "session"], name="unique_session_per_theme")
-        ]
+        constraints = [models.UniqueConstraint(fields=["theme", "session"], name="unique_session_per_theme")]

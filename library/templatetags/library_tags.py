@@ -28,3 +28,13 @@ def timestamp(seconds) -> str:
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+@register.filter
+def clip_seconds(seconds) -> str:
+    """Seconds for a `?t=`/`&end=` link: 95 rather than 95.0, a fraction only when there is one."""
+    try:
+        value = round(float(seconds), 1)
+    except (TypeError, ValueError):
+        return "0"
+    return f"{value:g}"

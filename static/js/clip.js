@@ -1,0 +1,52 @@
+// Clip links (?t=START&end=END) mark the clip's part of the transcript: segments
+// overlapping [START, END] get class "in-clip" and data-in-clip. The transcript is
+// rendered by the transcripts app (elements with data-start/data-end inside #transcript);
+// when it is absent (not transcribed yet) this does nothing.
+(function () {
+  "use strict";
+  var params = new URLSearchParams(window.location.search);
+  var start = parseFloat(params.get("t"));
+  var end = parseFloat(params.get("end"));
+  if (isNaN(start)) start = 0;
+  if (isNaN(end) || end <= start) return;
+
+  function mark(transcript) {
+    var first = null;
+    var segments = transcript.querySelectorAll("[data-start][data-end]");
+    Array.prototype.forEach.call(segments, function (el) {
+      var s = parseFloat(el.dataset.start);
+      var e = parseFloat(el.dataset.end);
+      if (isNaN(s) || isNaN(e)) return;
+      if (s < end && e > start) {
+        el.classList.add("in-clip");
+        el.dataset.inClip = "true";
+        if (!first) first = el;
+      }
+    });
+    if (first) {
+      transcript.dataset.clipStart = String(start);
+      transcript.dataset.clipEnd = String(end);
+      // Scroll the transcript box (not the page, which keeps the player in view).
+      if (transcript.scrollHeight > transcript.clientHeight) {
+        transcript.scrollTop = first.offsetTop - transcript.offsetTop;
+      }
+    }
+    return segments.length > 0;
+  }
+
+  function run() {
+    var transcript = document.getElementById("transcript");
+    if (transcript && mark(transcript)) return;
+    // The transcript may be filled in after load; wait a little for it, then give up.
+    if (!window.MutationObserver) return;
+    var observer = new MutationObserver(function () {
+      var t = document.getElementById("transcript");
+      if (t && mark(t)) observer.disconnect();
+    });
+    observer.observe(document.body, { childList: true, subtree: true });
+    setTimeout(function () { observer.disconnect(); }, 10000);
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", run);
+  else run();
+})();
