@@ -26,6 +26,7 @@ import argparse
 import ast
 import gettext
 import glob
+import logging
 import os
 import random
 import re
@@ -48,6 +49,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 import django  # noqa: E402
 
 django.setup()
+# The client logs every request at INFO; thousands of them would bury the table.
+logging.getLogger("opensearch").setLevel(logging.WARNING)
 
 from search.engines.base import MomentDocument, SearchQuery, SessionDocument  # noqa: E402
 
@@ -380,6 +383,8 @@ def main(argv=None) -> None:
     parser.add_argument("--engines", default="embedded,opensearch")
     parser.add_argument("--queries", type=int, default=QUERY_COUNT, help="timed queries per run (≥200)")
     args = parser.parse_args(argv)
+    if args.queries < 200:
+        parser.error("--queries must be at least 200 for a meaningful p95")
     scales = [int(s) for s in args.scales.split(",") if s.strip()]
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
 

@@ -15,6 +15,7 @@ from django.conf import settings
 from search.engines.base import (
     EngineUnavailable,
     MomentDocument,
+    QueryError,
     SearchQuery,
     SessionDocument,
 )
@@ -218,3 +219,18 @@ def test_rebuild_swaps_the_alias_without_an_empty_window(engine):
     assert not engine.client.indices.exists(index=first_index[0]), "the old index was not deleted"
     assert engine.search(SearchQuery(text="budget")).total == 390
     assert engine.indexed_session_ids() == set(range(10, 400))
+
+
+def test_odd_query_syntax_never_raises_and_overlong_queries_are_refused(engine):
+    engine.index_sessions([session(1, ["Budget (2025) plans: cuts & growth."])])
+
+    for text in ['"unclosed', "((", "-", "|||", "*", "\\", "title:budget", "~2 budget~", "+-+", "<b>"]:
+        engine.search(SearchQuery(text=text))  # answers, whatever it finds
+    assert engine.search(SearchQuery(text='"budget 2025" -cuts')).total == 0
+    assert engine.search(SearchQuery(text="budg*")).total == 1
+    with pytest.raises(QueryError, match="too long"):
+        engine.search(SearchQuery(text="budget " * 40))
+    with pytest.raises(QueryError, match="Unknown filter"):
+        engine.search(SearchQuery(text="budget", filters={"colour": ["red"]}))
+    with pytest.raises(QueryError, match="Year"):
+        engine.search(SearchQuery(text="budget", filters={"year": ["last year"]}))
