@@ -1,0 +1,211 @@
+"""Theme pages: body with clips and teasers, validation of clips, the home page."""
+
+import datetime
+
+import pytest
+from wagtail.blocks import StructBlockValidationError
+from wagtail.test.utils import WagtailPageTestCase
+from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfield
+
+from library.blocks import ClipBlock, format_timecode, parse_timecode
+from library.models import HomeFeaturedTheme, HomePage, SessionPage, ThemeIndexPage, ThemePage
+from tests.factories import make_private, make_recording, make_session
+
+
+def make_theme(title="Digitale overheid", slug="digitaal", body=(), live=True):
+    home = HomePage.objects.get(slug="home")
+    index = ThemeIndexPage.objects.child_of(home).first()
+    if index is None:
+        index = home.add_child(instance=ThemeIndexPage(title="Themes", slug="themes"))
+        index.save_revision().publish()
+    theme = index.add_child(instance=ThemePage(title=title, slug=slug, body=list(body)))
+    revision = theme.save_revision()
+    if live:
+        revision.publish()
+    theme.refresh_from_db()
+    return theme
+
+
+@pytest.mark.parametrize(
+    "text, seconds",
+    [("95", 95.0), ("1:35", 95.0), ("01:01:35", 3695.0), ("0:07.5", 7.5), ("7,5", 7.5), (12, 12.0)],
+)
+def test_parse_timecode_accepts_what_editors_type(text, seconds):
+    assert parse_timecode(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["", "abc", "1:75", "1:61:00", "-5", "1::2"])
+def test_parse_timecode_refuses_garbage(text):
+    with pytest.raises(ValueError):
+        parse_timecode(text)
+
+
+def test_format_timecode_round_trips():
+    assert format_timecode(95) == "1:35"
+    assert format_timecode(3695) == "1:01:35"
+    assert parse_timecode(format_timecode(7.5)) == 7.5
+
+
+class ClipTests(WagtailPageTestCase):
+    def setUp(self):
+        self.session = make_session(
+            title="Open data en de burger", slug="open-data", recording=make_recording()
+        )
+        SessionPage.objects.filter(pk=self.session.pk).update(duration=300.0)
+        self.session.refresh_from_db()
+
+    def clip_value(self, start, end, note=""):
+        block = ClipBlock()
+        return block, block.to_python({"session": self.session.pk, "start": start, "end": end, "note": note})
+
+    def test_valid_clip_is_cleaned(self):
+        block, value = self.clip_value(65, 125)
+        cleaned = block.clean(value)
+        self.assertEqual((cleaned["start"], cleaned["end"]), (65, 125))
+
+    def test_clip_that_ends_before_it_starts_is_refused(self):
+        block, value = self.clip_value(125, 65)
+        with self.assertRaises(StructBlockValidationError) as caught:
+            block.clean(value)
+        message = caught.exception.block_errors["end"].messages[0]
+        self.assertIn("must end after it starts", message)
+        self.assertIn("1:05", message)
+
+    def test_clip_past_the_end_of_the_recording_is_refused(self):
+        block, value = self.clip_value(60, 400)
+        with self.assertRaises(StructBlockValidationError) as caught:
+            block.clean(value)
+        message = caught.exception.block_errors["end"].messages[0]
+        self.assertIn("after the end of the recording (5:00)", message)
+
+    def test_unknown_duration_only_checks_the_order(self):
+        SessionPage.objects.filter(pk=self.session.pk).update(duration=None)
+        block, value = self.clip_value(60, 4000)
+        self.assertEqual(block.clean(value)["end"], 4000)
+
+    def test_theme_page_renders_clip_linking_to_its_start(self):
+        theme = make_theme(
+            body=[
+                ("text", "<p>Waarom open data ertoe doet.</p>"),
+                ("clip", {"session": self.session, "start": 65, "end": 125, "note": "Het advies."}),
+            ]
+        )
+        response = self.client.get(theme.url)
+        self.assertEqual(response.status_code, 200)
+        html = response.content.decode()
+        self.assertIn(f'href="{self.session.url}?t=65&amp;end=125"', html)
+        self.assertIn("1:05</time>–<time>2:05", html)
+        self.assertIn("Het advies.", html)
+        self.assertIn("Waarom open data ertoe doet.", html)
+        # The session page opens at the clip and marks its range.
+        session_html = self.client.get(f"{self.session.url}?t=65&end=125").content.decode()
+        self.assertIn('data-start="65.0"', session_html)
+        self.assertIn('data-clip-end="125.0"', session_html)
+        self.assertIn("clip.js", session_html)
+
+    def test_clips_and_teasers_of_private_or_draft_sessions_are_not_rendered(self):
+        private = make_session(title="Vertrouwelijk overleg", slug="vertrouwelijk")
+        make_private(private)
+        draft = make_session(title="Nog niet klaar", slug="concept", live=False)
+        theme = make_theme(
+            body=[
+                ("clip", {"session": private, "start": 1, "end": 5, "note": "geheim"}),
+                ("session", {"session": draft, "note": "concept"}),
+                ("clip", {"session": self.session, "start": 1, "end": 5, "note": "openbaar"}),
+            ]
+        )
+        html = self.client.get(theme.url).content.decode()
+        self.assertNotIn("Vertrouwelijk overleg", html)
+        self.assertNotIn("geheim", html)
+        self.assertNotIn("Nog niet klaar", html)
+        self.assertIn("openbaar", html)
+
+    def test_admin_edit_form_refuses_an_invalid_clip_with_a_message(self):
+        self.login()  # a superuser
+        theme = make_theme()
+        data = nested_form_data(
+            {
+                "title": theme.title,
+                "slug": theme.slug,
+                "intro": rich_text(""),
+                "session_links": {
+                    "TOTAL_FORMS": 0,
+                    "INITIAL_FORMS": 0,
+                    "MIN_NUM_FORMS": 0,
+                    "MAX_NUM_FORMS": 1000,
+                },
+                "body": streamfield(
+                    [("clip", {"session": self.session.pk, "start": "2:00", "end": "1:00", "note": ""})]
+                ),
+            }
+        )
+        response = self.client.post(f"/admin/pages/{theme.pk}/edit/", data)
+        self.assertEqual(response.status_code, 200)  # the form again, not a redirect
+        html = response.content.decode()
+        self.assertIn("The page could not be saved due to validation errors", html)
+        self.assertIn("must end after it starts", html)
+        # m:ss is accepted and stored as seconds.
+        data["body-0-value-start"], data["body-0-value-end"] = "1:00", "2:00"
+        response = self.client.post(f"/admin/pages/{theme.pk}/edit/", data)
+        self.assertEqual(response.status_code, 302)
+        clip = ThemePage.objects.get(pk=theme.pk).get_latest_revision_as_object().body[0]
+        self.assertEqual((clip.value["start"], clip.value["end"]), (60.0, 120.0))
+
+    def test_admin_edit_form_explains_a_time_it_cannot_read(self):
+        self.login()
+        theme = make_theme()
+        data = nested_form_data(
+            {
+                "title": theme.title,
+                "slug": theme.slug,
+                "intro": rich_text(""),
+                "session_links": {
+                    "TOTAL_FORMS": 0,
+                    "INITIAL_FORMS": 0,
+                    "MIN_NUM_FORMS": 0,
+                    "MAX_NUM_FORMS": 1000,
+                },
+                "body": streamfield(
+                    [("clip", {"session": self.session.pk, "start": "een minuut", "end": "2:00", "note": ""})]
+                ),
+            }
+        )
+        response = self.client.post(f"/admin/pages/{theme.pk}/edit/", data)
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("is not a time", response.content.decode())
+
+
+class HomePageTests(WagtailPageTestCase):
+    def test_home_shows_figures_featured_themes_latest_sessions_and_search(self):
+        first = make_session(title="Innovatie", slug="innovatie")
+        second = make_session(title="Toegankelijkheid", slug="toegankelijk")
+        SessionPage.objects.filter(pk=first.pk).update(duration=5400.0)
+        SessionPage.objects.filter(pk=second.pk).update(duration=1800.0)
+        hidden = make_session(title="Besloten", slug="besloten")
+        make_private(hidden)
+        SessionPage.objects.filter(pk=hidden.pk).update(duration=36000.0)
+        theme = make_theme(title="Digitale overheid")
+        make_theme(title="Niet uitgelicht", slug="niet-uitgelicht")
+        home = HomePage.objects.get(slug="home")
+        HomeFeaturedTheme.objects.create(page=home, theme=theme, sort_order=0)
+
+        response = self.client.get("/")
+        self.assertEqual(response.status_code, 200)
+        html = response.content.decode()
+        figures = {f.label: f.value for f in response.context["figures"]}
+        self.assertEqual(figures["sessions"], "2")  # the private session is not counted
+        self.assertEqual(figures["hours of recordings"], "2.0")
+        self.assertIn("<dd>2.0</dd>", html)
+        self.assertIn("Featured themes", html)
+        self.assertIn("Digitale overheid", html)
+        self.assertNotIn("Niet uitgelicht", html)
+        self.assertIn('<label for="home-search-q">', html)
+        self.assertIn('action="/search/"', html)
+        self.assertNotIn("Besloten", html)
+
+    def test_home_lists_at_most_six_latest_sessions(self):
+        for n in range(8):
+            make_session(title=f"Sessie {n}", slug=f"sessie-{n}", date=datetime.date(2026, 3, n + 1))
+        response = self.client.get("/")
+        titles = [s.title for s in response.context["sessions"]]
+        self.assertEqual(titles, [f"Sessie {n}" for n in range(7, 1, -1)])
