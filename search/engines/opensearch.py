@@ -92,7 +92,7 @@ MAX_RESULT_WINDOW = 10_000
 MAX_QUERY_CHARS = 500
 MAX_QUERY_WORDS = 32
 BULK_CHUNK = 2_000
-# How many sessions one stale-moment delete_by_query handles (one bool clause each).
+# Sessions per stale-moment lookup (one bool clause each; the default clause limit is 1024).
 STALE_DELETE_BATCH = 500
 
 INDEX_SETTINGS = {
@@ -112,7 +112,7 @@ class MomentIndexDocument(dsl.Document):
     """The mapping of one index document: a session (``kind=session``) or a moment."""
 
     kind = dsl.Keyword()  # "session" | "moment"
-    session_id = dsl.Keyword()  # keyword: collapse and cardinality work on it
+    session_id = dsl.Keyword()  # keyword: collapse and terms aggregations work on it
     analysis = dsl.Keyword()  # "nl" | "en": which *_nl / *_en fields hold this document's text
     title = dsl.Text(fields=_language_text())
     summary = dsl.Text(fields=_language_text())
@@ -149,10 +149,10 @@ def session_source(doc: SessionDocument) -> dict:
         "speakers": list(doc.speakers),
         "organisations": list(doc.organisations),
         "themes": list(doc.themes),
-        "event": doc.event,
+        "event": doc.event or None,  # absent rather than "": no empty facet value
         "year": doc.year,
         "language": doc.language,
-        "date": doc.date,
+        "date": doc.date or None,
         "url": doc.url,
         "poster_url": doc.poster_url,
         "duration": doc.duration,
@@ -232,10 +232,9 @@ class OpenSearchEngine(SearchEngine):
         return name
 
     def _aliased_indices(self) -> list[str]:
-        try:
-            return sorted(self.client.indices.get_alias(name=self.alias))
-        except dsl.NotFoundError:
+        if not self.client.indices.exists_alias(name=self.alias):
             return []
+        return sorted(self.client.indices.get_alias(name=self.alias))
 
     def _ensure_index(self) -> None:
         """Make sure the alias exists (first indexing into an empty node).
@@ -254,9 +253,10 @@ class OpenSearchEngine(SearchEngine):
 
     def _swap_alias(self, new_index: str) -> list[str]:
         """Point the alias at ``new_index`` only, in one atomic request; return the old indices."""
-        old = [name for name in self._aliased_indices() if name != new_index]
+        current = self._aliased_indices()
+        old = [name for name in current if name != new_index]
         actions = [{"remove": {"index": name, "alias": self.alias}} for name in old]
-        if not old and self.client.indices.exists(index=self.alias):
+        if not current and self.client.indices.exists(index=self.alias):
             # A concrete index squats on the alias name (auto-created): replace it too.
             actions.append({"remove_index": {"index": self.alias}})
         actions.append({"add": {"index": new_index, "alias": self.alias}})
@@ -313,8 +313,11 @@ class OpenSearchEngine(SearchEngine):
         deletes = (
             {"_op_type": "delete", "_index": hit.meta.index, "_id": hit.meta.id} for hit in search.scan()
         )
-        # A document already gone is what we wanted: not an error.
-        dsl.bulk(self.client, deletes, chunk_size=BULK_CHUNK, raise_on_error=False)
+        _, errors = dsl.bulk(self.client, deletes, chunk_size=BULK_CHUNK, raise_on_error=False)
+        # A document already gone (404) is what we wanted; anything else is a failure.
+        failed = [error for error in errors if error.get("delete", {}).get("status") != 404]
+        if failed:
+            raise dsl.BulkIndexError(f"{len(failed)} document(s) could not be deleted", failed)
 
     def rebuild(self, documents: Iterable[SessionDocument]) -> int:
         """Load everything into a fresh index, then swap the alias atomically.
@@ -337,7 +340,10 @@ class OpenSearchEngine(SearchEngine):
                 self.client.indices.refresh(index=new_index)
                 old_indices = self._swap_alias(new_index)
             except BaseException:
-                self.client.indices.delete(index=new_index, ignore_unavailable=True)
+                try:  # leave no half-loaded index behind (best effort: the node may be gone)
+                    self.client.indices.delete(index=new_index, ignore_unavailable=True)
+                except dsl.TransportError:
+                    pass
                 raise
             for name in old_indices:
                 self.client.indices.delete(index=name, ignore_unavailable=True)
@@ -561,9 +567,9 @@ class OpenSearchEngine(SearchEngine):
             speakers=list(source.get("speakers") or []),
             organisations=list(source.get("organisations") or []),
             themes=list(source.get("themes") or []),
-            event=source.get("event", ""),
+            event=source.get("event") or "",
             year=source.get("year"),
-            date=source.get("date", ""),
+            date=source.get("date") or "",
             poster_url=source.get("poster_url", ""),
             duration=source.get("duration"),
             moments=moments[: query.moments_per_session],

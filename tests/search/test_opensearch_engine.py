@@ -191,6 +191,7 @@ def test_facets_count_sessions_and_stay_stable_under_their_own_filter(engine):
     # Five moments of session 1 still count once; Privacy stays offered under the AI filter.
     assert dict(results.facets["theme"]) == {"AI": 2, "Privacy": 2}
     assert dict(results.facets["year"]) == {"2024": 1, "2025": 1}
+    assert results.facets["event"] == []  # sessions without an event offer no "" value
 
 
 def test_rebuild_swaps_the_alias_without_an_empty_window(engine):
