@@ -15,4 +15,9 @@ fi
 cleanup() { [ $started_node = 1 ] && search-node/stop.sh || true; }
 trap cleanup EXIT
 
+# axe-core for the accessibility audit (tests/e2e), from the pinned package-lock.json.
+if [ ! -f node_modules/axe-core/axe.min.js ] && command -v npm >/dev/null; then
+  npm ci --no-audit --no-fund --silent
+fi
+
 $PY -m pytest "$@"

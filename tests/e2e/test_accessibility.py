@@ -1,0 +1,103 @@
+"""WCAG 2.1 AA: axe-core, run in a real Chromium on every kind of public page, finds nothing."""
+
+import pytest
+
+from tests.shared_data import require_shared_file
+
+from .support import AXE_JS, screenshot, skip_or_fail
+
+pytestmark = pytest.mark.slow
+
+WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+# Page structure that screen-reader users navigate by (axe files these under best practice,
+# not a WCAG tag): one main landmark, all content in landmarks, one h1, no skipped levels.
+STRUCTURE_RULES = ["landmark-one-main", "region", "page-has-heading-one", "heading-order", "landmark-unique"]
+
+
+def axe_violations(page) -> list[dict]:
+    if not AXE_JS.is_file():
+        skip_or_fail(f"{AXE_JS} is missing: run `npm ci` in the repository root")
+    page.add_script_tag(path=str(AXE_JS))
+    wcag = page.evaluate(
+        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_21_AA
+    )
+    structure = page.evaluate(
+        "async (rules) => await axe.run(document, {runOnly: {type: 'rule', values: rules}})", STRUCTURE_RULES
+    )
+    return wcag["violations"] + structure["violations"]
+
+
+def describe(violations: list[dict]) -> str:
+    """One paragraph per rule: what, how bad, where (selector) and why (axe's summary)."""
+    lines = []
+    for v in violations:
+        lines.append(f"[{v['impact']}] {v['id']}: {v['help']} ({v['helpUrl']})")
+        for node in v["nodes"][:8]:
+            summary = " ".join(node.get("failureSummary", "").split())
+            lines.append(f"    at {' '.join(node['target'])}: {node['html'][:160]}")
+            lines.append(f"       {summary}")
+        if len(v["nodes"]) > 8:
+            lines.append(f"    … and {len(v['nodes']) - 8} more elements")
+    return "\n".join(lines)
+
+
+def audit(page, path: str, name: str):
+    response = page.goto(path)
+    assert response.status == 200, f"{path} answered {response.status}"
+    page.wait_for_load_state("networkidle")
+    screenshot(page, f"a11y-{name}")
+    violations = axe_violations(page)
+    assert not violations, f"axe found violations (WCAG 2.1 AA, structure) on {path}:\n{describe(violations)}"
+
+
+def first_link(page, path: str, selector: str) -> str:
+    page.goto(path)
+    href = page.locator(selector).first.get_attribute("href")
+    assert href, f"no link matching {selector} on {path}"
+    return href
+
+
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [
+        ("/", "home"),
+        ("/themes/", "theme-index"),
+        ("/themes/working-in-the-open/", "theme"),
+        ("/innovatie-in-de-publieke-sector/", "session-video-dutch"),
+        ("/working-in-the-open/", "session-audio-english"),
+        ("/speakers/", "speaker-list"),
+        ("/organisations/", "organisation-list"),
+        ("/search/", "search-empty"),
+        ("/search/?q=open+data", "search-results"),
+        ("/search/?q=zzqxjvw", "search-no-results"),
+    ],
+)
+def test_page_has_no_wcag_violations(page, path, name):
+    audit(page, path, name)
+
+
+def test_speaker_page_has_no_wcag_violations(page):
+    audit(page, first_link(page, "/speakers/", "main a[href^='/speakers/']"), "speaker")
+
+
+def test_organisation_page_has_no_wcag_violations(page):
+    audit(page, first_link(page, "/organisations/", "main a[href^='/organisations/']"), "organisation")
+
+
+def test_audit_reports_a_violation_it_is_shown(page, live_site):
+    """The audit is not blind: an unlabelled field and grey-on-white text are caught."""
+    page.goto("/")
+    page.evaluate(
+        """() => {
+          const main = document.querySelector('main');
+          main.insertAdjacentHTML('beforeend',
+            '<input type="text" id="unlabelled"><p style="color:#bbb;background:#fff">faint</p>');
+        }"""
+    )
+    found = {v["id"] for v in axe_violations(page)}
+    assert {"label", "color-contrast"} <= found, found
+
+
+def test_real_recording_session_has_no_wcag_violations(page):
+    require_shared_file("jfk.flac")
+    audit(page, "/jfk-ask-not/", "session-jfk")
