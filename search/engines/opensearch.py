@@ -7,10 +7,11 @@ Index design
 * Every session also has one ``kind=session`` document (no moment text), so a session
   without a transcript is still found by its title, summary or speakers.
 * Text is analysed per transcript language: ``text_nl``/``title.nl``/... use a Dutch
-  analyzer (Lucene's ``dutch`` plus plurals in -ies), ``text_en``/``title.en``/... the
-  built-in ``english`` one. A document is queried only on the fields of its own
-  language, so stop words and stemming stay consistent across all fields of one query
-  (a Dutch stop word like "de" would otherwise have to match literally in some field).
+  analyzer (Lucene's ``dutch`` plus plurals in -ies), ``text_en``/``title.en``/... an
+  English one (as Lucene's ``english``); both fold accents. A document is queried only
+  on the fields of its own language, so stop words and stemming stay consistent across
+  all fields of one query (a Dutch stop word like "de" would otherwise have to match
+  literally in some field).
 * Results are grouped per session with ``collapse`` on ``session_id``; ``inner_hits`` give
   each session's best moments with highlighted (HTML-escaped) snippets. Pagination is
   over sessions (from/size on the collapsed hits).
@@ -51,10 +52,12 @@ from search.engines.base import (
 
 ANALYSIS_LANGUAGES = ("nl", "en")
 
-# Dutch: Lucene's built-in ``dutch`` analyzer (stop words, its stemmer overrides, Snowball
-# stemmer), plus one rule it lacks: Snowball leaves the plural of words in -ie alone
-# ("innovaties" stays "innovaties", "innovatie" stays "innovatie"), and such words
-# (organisatie, informatie, situatie, discussie) are everywhere in civil-service talks.
+# Both analyzers mirror Lucene's built-in ``dutch`` / ``english`` analyzers (stop words,
+# stemmer, Dutch stemmer overrides) and end with ASCII folding, so "ideeen" meets "ideeën"
+# and "cafe" meets "café", as in the embedded engine (search/analysis.py).
+# Dutch adds one rule: Snowball leaves the plural of words in -ie alone ("innovaties"
+# stays "innovaties", "innovatie" stays "innovatie"), and such words (organisatie,
+# informatie, situatie, discussie) are everywhere in civil-service talks.
 DUTCH = dsl.analyzer(
     "dutch_text",
     tokenizer="standard",
@@ -69,9 +72,21 @@ DUTCH = dsl.analyzer(
             rules=["fiets=>fiets", "bromfiets=>bromfiets", "ei=>eier", "kind=>kinder"],
         ),
         dsl.token_filter("dutch_snowball", "stemmer", language="dutch"),
+        "asciifolding",
     ],
 )
-ANALYZERS = {"nl": DUTCH, "en": "english"}
+ENGLISH = dsl.analyzer(
+    "english_text",
+    tokenizer="standard",
+    filter=[
+        dsl.token_filter("english_possessive", "stemmer", language="possessive_english"),
+        "lowercase",
+        dsl.token_filter("english_stop", "stop", stopwords="_english_"),
+        dsl.token_filter("english_porter", "stemmer", language="english"),
+        "asciifolding",
+    ],
+)
+ANALYZERS = {"nl": DUTCH, "en": ENGLISH}
 
 # Facet name (as in the contract) -> keyword field in the index.
 FACET_FIELDS = {

@@ -67,7 +67,7 @@ def test_index_is_an_alias_over_a_concrete_index_with_language_analyzers(engine)
     assert len(concrete) == 1 and concrete[0].startswith(engine.alias + "-")
     mapping = engine.client.indices.get_mapping(index=engine.alias)[concrete[0]]["mappings"]["properties"]
     assert mapping["text_nl"]["analyzer"] == "dutch_text"
-    assert mapping["text_en"]["analyzer"] == "english"
+    assert mapping["text_en"]["analyzer"] == "english_text"
     assert mapping["title"]["fields"]["nl"]["analyzer"] == "dutch_text"
     assert mapping["session_id"]["type"] == "keyword"
     index_settings = engine.client.indices.get_settings(index=concrete[0])[concrete[0]]["settings"]["index"]
@@ -86,6 +86,7 @@ def test_dutch_analyzer_stems_plural_to_singular(engine):
     assert len(set(analyzed(engine, "text_nl", "organisaties organisatie"))) == 1
     assert len(set(analyzed(engine, "text_nl", "gemeenten gemeente"))) == 1
     assert analyzed(engine, "text_nl", "de kinderen en het kind") == ["kinder", "kinder"]
+    assert analyzed(engine, "text_nl", "ideeën") == analyzed(engine, "text_nl", "ideeen")
 
     engine.index_sessions(
         [
@@ -104,6 +105,7 @@ def test_dutch_analyzer_stems_plural_to_singular(engine):
 def test_english_analyzer_stems(engine):
     engine.index_sessions([session(1, ["Governments are running digital services."])])
     assert analyzed(engine, "text_en", "Governments running") == ["govern", "run"]
+    assert analyzed(engine, "text_en", "the café's naïve") == ["cafe", "naiv"]
 
     for words in ("government", "run", "services digital", '"digital service"'):
         results = engine.search(SearchQuery(text=words))
