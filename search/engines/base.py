@@ -103,7 +103,19 @@ class SearchEngine(abc.ABC):
     def remove_session(self, session_id: int) -> None: ...
 
     @abc.abstractmethod
-    def search(self, query: SearchQuery) -> SearchResults: ...
+    def search(self, query: SearchQuery) -> SearchResults:
+        """Sessions matching ``query``, best first, ``query.per_page`` per page.
+
+        * Words must all match (in moment text or the session's title/summary/speakers);
+          "quoted phrases" match in order; ``-word`` excludes. Odd syntax never raises an
+          engine error: it is read as words, or raises QueryError with a message for people
+          (too long, only excluded words, unknown filter, non-numeric year, page < 1).
+        * Empty ``text``: browse every session, newest ``date`` first, without moments.
+        * ``filters``: OR within a facet, AND across facets. ``facets`` count *sessions*;
+          the counts of facet X apply every selected filter except X's own.
+        * Each hit carries up to ``moments_per_session`` moments, best first, whose
+          ``snippet_html`` is escaped text with ``<mark>`` around matched words.
+        Raises EngineUnavailable when the engine cannot be reached."""
 
     @abc.abstractmethod
     def rebuild(self, documents) -> int:
