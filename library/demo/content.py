@@ -18,8 +18,16 @@ SPEAKERS = [
 ]
 
 THEMES = [
-    {"title": "Digitale overheid", "slug": "digitale-overheid", "intro": "Hoe de overheid digitaal beter werkt voor iedereen."},
-    {"title": "Working in the open", "slug": "working-in-the-open", "intro": "Openness, transparency and sharing what we learn."},
+    {
+        "title": "Digitale overheid",
+        "slug": "digitale-overheid",
+        "intro": "Hoe de overheid digitaal beter werkt voor iedereen.",
+    },
+    {
+        "title": "Working in the open",
+        "slug": "working-in-the-open",
+        "intro": "Openness, transparency and sharing what we learn.",
+    },
 ]
 
 # Each talk: rendered with espeak-ng in its language; "video" talks get a title card.
@@ -151,3 +159,32 @@ SHARED_RECORDINGS = [
         "themes": ["digitale-overheid"],
     },
 ]
+
+# Clips on theme pages: (theme slug, session slug, start, end, note). Added when the session
+# exists (the real recordings only where ../shared/data is present).
+CLIPS = [
+    {
+        "theme": "working-in-the-open",
+        "session": "jfk-ask-not",
+        "start": 3,
+        "end": 11,
+        "note": "“Ask not what your country can do for you”: the public servant's question.",
+    },
+    {
+        "theme": "digitale-overheid",
+        "session": "two-speakers",
+        "start": 0,
+        "end": 5,
+        "note": "Twee sprekers, één per kanaal: zo klinkt een gesprek in de bibliotheek.",
+    },
+    {
+        "theme": "digitale-overheid",
+        "session": "innovatie-in-de-publieke-sector",
+        "start": 4,
+        "end": 12,
+        "note": "Innovatie begint bij een probleem van een burger, niet bij een nieuwe technologie.",
+    },
+]
+
+# Themes the home page features, in order.
+FEATURED_THEMES = ["digitale-overheid", "working-in-the-open"]

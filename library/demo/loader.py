@@ -12,6 +12,7 @@ from wagtail.models import Collection, Site
 
 from ..models import (
     Event,
+    HomeFeaturedTheme,
     HomePage,
     Organisation,
     Recording,
@@ -42,7 +43,8 @@ def _publish(page):
 
 def ensure_people():
     event, _ = Event.objects.get_or_create(
-        name=content.EVENT["name"], year=content.EVENT["year"],
+        name=content.EVENT["name"],
+        year=content.EVENT["year"],
         defaults={"description": content.EVENT["description"]},
     )
     for name in content.ORGANISATIONS:
@@ -50,7 +52,8 @@ def ensure_people():
     for spec in content.SPEAKERS:
         if not Speaker.objects.filter(name=spec["name"]).exists():
             Speaker.objects.create(
-                name=spec["name"], role=spec["role"],
+                name=spec["name"],
+                role=spec["role"],
                 organisation=Organisation.objects.get(name=spec["organisation"]),
             )
     return event
@@ -117,6 +120,40 @@ def add_to_themes(themes: dict[str, ThemePage], memberships: list[tuple[SessionP
         _publish(theme)
 
 
+def add_clips(themes: dict[str, ThemePage], home: HomePage) -> int:
+    """Clips from content.CLIPS whose session exists and is not clipped on that theme yet."""
+    added = 0
+    for slug, theme in themes.items():
+        specs = [c for c in content.CLIPS if c["theme"] == slug]
+        sessions = {
+            s.slug: s
+            for s in SessionPage.objects.child_of(home).filter(slug__in=[c["session"] for c in specs])
+        }
+        theme = ThemePage.objects.get(pk=theme.pk).get_latest_revision_as_object()
+        clipped = {b.value["session"].pk for b in theme.body if b.block_type == "clip" and b.value["session"]}
+        missing = [c for c in specs if c["session"] in sessions and sessions[c["session"]].pk not in clipped]
+        if not missing:
+            continue
+        for spec in missing:
+            clip = {"session": sessions[spec["session"]], "start": spec["start"], "end": spec["end"],
+                    "note": spec["note"]}  # fmt: skip
+            theme.body.append(("clip", clip))
+        _publish(theme)
+        added += len(missing)
+    return added
+
+
+def feature_themes(home: HomePage, themes: dict[str, ThemePage]) -> None:
+    """Only on a home page whose editors have not chosen featured themes yet."""
+    if HomeFeaturedTheme.objects.filter(page=home).exists():
+        return
+    home = HomePage.objects.get(pk=home.pk)
+    for order, slug in enumerate(content.FEATURED_THEMES):
+        if slug in themes:
+            home.featured_theme_links.add(HomeFeaturedTheme(theme=themes[slug], sort_order=order))
+    _publish(home)
+
+
 def planned_sessions(shared_dir: Path | None):
     """(spec, source) pairs: rendered talks always, real recordings where present."""
     for spec in content.TALKS:
@@ -142,8 +179,13 @@ def load_demo(progress=None, log=print) -> dict:
             page = SessionPage.objects.child_of(home).filter(slug=spec["slug"]).first()
             if page is None:
                 if source is None:
-                    media = render_talk(spec["script"], spec["language"], spec["title"], spec["kind"],
-                                        Path(tmp) / spec["slug"])
+                    media = render_talk(
+                        spec["script"],
+                        spec["language"],
+                        spec["title"],
+                        spec["kind"],
+                        Path(tmp) / spec["slug"],
+                    )
                     media_type = spec["kind"]
                 else:
                     media, media_type = source, "audio"
@@ -156,6 +198,8 @@ def load_demo(progress=None, log=print) -> dict:
     if bar:
         bar.close()
     add_to_themes(themes, memberships)
+    clips = add_clips(themes, home)
+    feature_themes(home, themes)
     if not (shared_dir.is_dir()):
         log(f"note: {shared_dir} not found; the demo has only its rendered talks.")
-    return {"sessions_created": created, "sessions_total": len(plan)}
+    return {"sessions_created": created, "sessions_total": len(plan), "clips_added": clips}

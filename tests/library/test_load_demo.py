@@ -30,8 +30,13 @@ def test_load_demo_builds_festival_and_is_idempotent(db, client):
 
     home = client.get("/")
     assert home.status_code == 200
-    for session in sessions:
+    for session in sessions.order_by("-date")[:6]:  # the home page shows the latest six
         assert session.title in home.content.decode()
+    assert "Featured themes" in home.content.decode()
+    # A theme page carries a clip that opens the session at its start and stops at its end.
+    innovatie = sessions.get(slug="innovatie-in-de-publieke-sector")
+    theme = ThemePage.objects.get(slug="digitale-overheid")
+    assert f'href="{innovatie.url}?t=4&amp;end=12"' in client.get(theme.url).content.decode()
 
 
 def test_load_demo_adds_the_real_recordings(db, client):
@@ -44,3 +49,5 @@ def test_load_demo_adds_the_real_recordings(db, client):
     media = client.get(jfk.recording.serve_url, HTTP_RANGE="bytes=0-99")
     assert media.status_code == 206
     assert len(b"".join(media.streaming_content)) == 100
+    theme = ThemePage.objects.get(slug="working-in-the-open")
+    assert f'href="{jfk.url}?t=3&amp;end=11"' in client.get(theme.url).content.decode()
