@@ -3,3 +3,8 @@ from django.apps import AppConfig
 
 class TranscriptsConfig(AppConfig):
     name = "transcripts"
+
+    def ready(self):
+        from . import handlers
+
+        handlers.connect()

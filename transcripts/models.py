@@ -15,9 +15,7 @@ class Transcript(models.Model):
         MACHINE = "machine", "Machine"
         CORRECTED = "corrected", "Corrected by an editor"
 
-    recording = models.OneToOneField(
-        "library.Recording", on_delete=models.CASCADE, related_name="transcript"
-    )
+    recording = models.OneToOneField("library.Recording", on_delete=models.CASCADE, related_name="transcript")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
     language = models.CharField(max_length=8, blank=True, help_text="Language the transcript is in")
     language_probability = models.FloatField(null=True, blank=True)
@@ -31,6 +29,14 @@ class Transcript(models.Model):
     processing_seconds = models.FloatField(null=True, blank=True)
     error = models.TextField(blank=True, help_text="Why the last attempt failed, in plain language")
     provenance = models.CharField(max_length=16, choices=Provenance.choices, default=Provenance.MACHINE)
+    # What the last queued or finished run was asked to do: lets the enqueue handlers skip a
+    # recording whose file and language did not change (saving twice must not transcribe twice).
+    source_file = models.CharField(
+        max_length=600, blank=True, help_text="Stored name and size of the file this transcript is for"
+    )
+    requested_language = models.CharField(
+        max_length=8, blank=True, help_text="Language asked for: the session's language, or 'auto'"
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -38,6 +44,14 @@ class Transcript(models.Model):
 
     def __str__(self):
         return f"Transcript of {self.recording} ({self.get_status_display()})"
+
+    @property
+    def is_corrected(self) -> bool:
+        return self.provenance == self.Provenance.CORRECTED
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
 
     @property
     def text(self) -> str:

@@ -1,1 +1,10 @@
-urlpatterns = []
+from django.urls import path
+
+from . import views
+
+app_name = "transcripts"
+
+urlpatterns = [
+    path("sessions/<int:page_id>/captions.vtt", views.captions, {"fmt": "vtt"}, name="captions_vtt"),
+    path("sessions/<int:page_id>/captions.srt", views.captions, {"fmt": "srt"}, name="captions_srt"),
+]

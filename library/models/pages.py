@@ -12,6 +12,7 @@ from wagtailmedia.edit_handlers import MediaChooserPanel
 
 from ..blocks import ThemeBodyBlock, referenced_session_ids
 from ..figures import site_figures
+from ..panels import HookPanel
 
 LANGUAGE_CHOICES = [
     ("nl", "Dutch"),
@@ -101,6 +102,8 @@ class SessionPage(Page):
         FieldPanel("summary"),
         MediaChooserPanel("recording"),
         FieldPanel("poster"),
+        # Status from other apps (the transcript: status, error, retry), via a hook.
+        HookPanel("session_page_admin_panels", heading="Transcript"),
     ]
 
     search_fields = Page.search_fields + [

@@ -1,0 +1,151 @@
+"""Editor views in the Wagtail admin: correct a transcript's text, retry a transcription."""
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.forms import modelformset_factory
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.functional import cached_property
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.generic import TemplateView
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+
+from .models import Segment, Transcript
+from .queueing import queue_transcription
+from .signals import transcript_changed
+
+INDEX_URL_NAME = "transcripts_admin:index"
+EDIT_URL_NAME = "transcripts_admin:edit"
+RETRY_URL_NAME = "transcripts_admin:retry"
+
+
+class SegmentTextForm(forms.ModelForm):
+    """Only the words can change: timings stay those of the recording."""
+
+    class Meta:
+        model = Segment
+        fields = ["text"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 2})}
+
+    def clean_text(self):
+        text = " ".join(self.cleaned_data["text"].split())
+        if not text:
+            raise forms.ValidationError("A line cannot be empty; keep at least one word.")
+        return text
+
+
+SegmentTextFormSet = modelformset_factory(Segment, form=SegmentTextForm, extra=0, can_delete=False)
+
+
+class TranscriptAdminMixin(WagtailAdminTemplateMixin):
+    header_icon = "doc-full"
+    permission_action = "change"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.has_perm(f"transcripts.{self.permission_action}_transcript"):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    @cached_property
+    def transcript(self) -> Transcript:
+        return get_object_or_404(Transcript.objects.select_related("recording"), pk=self.kwargs["pk"])
+
+    def get_breadcrumbs_items(self):
+        return self.breadcrumbs_items + [
+            {"url": reverse(INDEX_URL_NAME), "label": "Transcripts"},
+            {"url": "", "label": self.get_page_title()},
+        ]
+
+    def next_url(self) -> str:
+        """Where to go afterwards: a same-site ?next= (e.g. the session's edit page), else the listing."""
+        target = self.request.POST.get("next") or self.request.GET.get("next") or ""
+        if target and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={self.request.get_host()}, require_https=self.request.is_secure()
+        ):
+            return target
+        return reverse(INDEX_URL_NAME)
+
+
+class CorrectTranscriptView(TranscriptAdminMixin, TemplateView):
+    """Every segment's text in one form; saving changed lines marks the transcript corrected."""
+
+    template_name = "transcripts/admin/correct.html"
+
+    def get_page_title(self):
+        return f"Correct transcript: {self.transcript.recording.title}"
+
+    def get_formset(self):
+        return SegmentTextFormSet(
+            self.request.POST or None,
+            queryset=self.transcript.segments.order_by("index"),
+            prefix="segments",
+        )
+
+    def get(self, request, *args, **kwargs):
+        return self.render_to_response(self.get_context_data(formset=self.get_formset()))
+
+    def post(self, request, *args, **kwargs):
+        formset = self.get_formset()
+        if not formset.is_valid():
+            messages.error(request, "The transcript was not saved. Please correct the lines marked below.")
+            return self.render_to_response(self.get_context_data(formset=formset))
+        transcript = self.transcript
+        changed = [form for form in formset.forms if form.has_changed()]
+        if changed:
+            with transaction.atomic():
+                for form in changed:
+                    Segment.objects.filter(pk=form.instance.pk, transcript=transcript).update(
+                        text=form.cleaned_data["text"]
+                    )
+                transcript.provenance = Transcript.Provenance.CORRECTED
+                transcript.save(update_fields=["provenance", "updated_at"])
+                transaction.on_commit(
+                    lambda: transcript_changed.send(
+                        sender=Transcript, transcript=transcript, recording_id=transcript.recording_id
+                    )
+                )
+            messages.success(request, f"Saved {len(changed)} corrected line(s). Captions and search follow.")
+        else:
+            messages.info(request, "Nothing was changed.")
+        return redirect(reverse(EDIT_URL_NAME, args=[transcript.pk]))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            transcript=self.transcript,
+            retry_url=reverse(RETRY_URL_NAME, args=[self.transcript.pk]),
+            sessions=list(self.transcript.recording.sessions.all()),
+        )
+        return context
+
+
+class RetryTranscriptView(TranscriptAdminMixin, TemplateView):
+    """GET asks for confirmation (and, for a corrected transcript, for explicit force); POST queues."""
+
+    template_name = "transcripts/admin/retry.html"
+
+    def get_page_title(self):
+        return f"Transcribe again: {self.transcript.recording.title}"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(transcript=self.transcript, next_url=self.next_url())
+        return context
+
+    def post(self, request, *args, **kwargs):
+        transcript = self.transcript
+        force = request.POST.get("force") == "on"
+        if transcript.is_corrected and not force:
+            messages.warning(
+                request,
+                "This transcript was corrected by an editor. Tick the box to confirm that the "
+                "corrections may be replaced by a new machine transcript.",
+            )
+            return self.render_to_response(self.get_context_data())
+        if queue_transcription(transcript.recording_id, force=force):
+            messages.success(request, f"“{transcript.recording.title}” is queued for transcription.")
+        else:
+            messages.error(request, "The recording no longer exists; nothing was queued.")
+        return redirect(self.next_url())

@@ -1,0 +1,146 @@
+"""Wagtail integration: the session page slots (caption track, interactive transcript), the
+Transcripts listing in the admin, and the transcript panel on a session's edit page."""
+
+from django.template.loader import render_to_string
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.http import urlencode
+from wagtail import hooks
+from wagtail.admin.ui.tables import Column, UpdatedAtColumn
+from wagtail.admin.views.generic import IndexView
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.widgets import ListingButton
+
+from .admin_views import CorrectTranscriptView, RetryTranscriptView
+from .models import Transcript
+
+LANGUAGE_LABELS = {"nl": "Nederlands", "en": "English"}
+
+
+def _transcript_of(page):
+    if not getattr(page, "recording_id", None):
+        return None
+    return Transcript.objects.filter(recording_id=page.recording_id).first()
+
+
+# -- session page slots (library's {% session_slot %}) ------------------------------------------
+
+
+@hooks.register("session_page_tracks")
+def caption_track(request, page):
+    transcript = _transcript_of(page)
+    if transcript is None or transcript.status != Transcript.Status.DONE:
+        return ""
+    language = transcript.language or page.language
+    return format_html(
+        '<track kind="captions" src="{}" srclang="{}" label="{}" default>',
+        reverse("transcripts:captions_vtt", args=[page.pk]),
+        language,
+        LANGUAGE_LABELS.get(language, language),
+    )
+
+
+@hooks.register("session_page_sections")
+def interactive_transcript(request, page):
+    transcript = _transcript_of(page)
+    if transcript is None:
+        return ""
+    segments = transcript.segments.order_by("index") if transcript.status == Transcript.Status.DONE else []
+    return render_to_string(
+        "transcripts/session_transcript.html",
+        {"page": page, "transcript": transcript, "segments": segments},
+        request=request,
+    )
+
+
+# -- admin: the Transcripts listing ---------------------------------------------------------------
+
+
+def _sessions_of(transcript):
+    return ", ".join(s.title for s in transcript.recording.sessions.all()) or "—"
+
+
+class TranscriptIndexView(IndexView):
+    def get_base_queryset(self):
+        return super().get_base_queryset().select_related("recording").prefetch_related("recording__sessions")
+
+    def get_list_more_buttons(self, instance):
+        buttons = super().get_list_more_buttons(instance)
+        for button in buttons:
+            if str(getattr(button, "label", "")) == "Edit":
+                button.label = "Correct text"  # 'edit' is the correction form here
+        return buttons
+
+    def get_list_buttons(self, instance):
+        retry = ListingButton(
+            "Retry",
+            url=reverse("transcripts_admin:retry", args=[instance.pk]),
+            icon_name="rotate",
+            attrs={"aria-label": f"Transcribe {instance.recording} again"},
+            priority=5,
+        )
+        return [retry, *super().get_list_buttons(instance)]
+
+
+class TranscriptViewSet(ModelViewSet):
+    """Listing with filters; 'edit' is the correction form; transcripts are only made by the pipeline."""
+
+    model = Transcript
+    name = "transcripts_admin"
+    url_prefix = "transcripts"
+    icon = "doc-full"
+    menu_label = "Transcripts"
+    menu_order = 250
+    add_to_admin_menu = True
+    copy_view_enabled = False
+    index_view_class = TranscriptIndexView
+    list_display = [
+        "recording",
+        Column("session", label="Session", accessor=_sessions_of),
+        Column("status", label="Status", accessor="get_status_display"),
+        "language",
+        "attempts",
+        UpdatedAtColumn(),
+        Column("error", label="Error", accessor=lambda t: t.error[:120]),
+    ]
+    list_filter = ["status", "language", "provenance"]
+    search_fields = ["recording__title", "error"]
+    form_fields = ["language"]  # unused (edit is replaced below) but required by ModelViewSet
+
+    def get_index_view_kwargs(self, **kwargs):
+        return super().get_index_view_kwargs(add_url_name=None, **kwargs)
+
+    def get_urlpatterns(self):
+        kept = [p for p in super().get_urlpatterns() if p.name not in ("add", "edit")]
+        return kept + [
+            path("edit/<int:pk>/", CorrectTranscriptView.as_view(), name="edit"),
+            path("retry/<int:pk>/", RetryTranscriptView.as_view(), name="retry"),
+        ]
+
+
+transcript_viewset = TranscriptViewSet()
+
+
+@hooks.register("register_admin_viewset")
+def register_transcript_viewset():
+    return transcript_viewset
+
+
+# -- admin: the panel on a session's edit page (library's HookPanel renders this hook) -----------
+
+
+@hooks.register("session_page_admin_panels")
+def transcript_status_panel(request, page):
+    if not getattr(page, "pk", None) or not getattr(page, "recording_id", None):
+        return ""
+    transcript = _transcript_of(page)
+    edit_page_url = reverse("wagtailadmin_pages:edit", args=[page.pk])
+    context = {"page": page, "transcript": transcript, "next_url": edit_page_url}
+    if transcript is not None:
+        query = urlencode({"next": edit_page_url})
+        context.update(
+            correct_url=reverse("transcripts_admin:edit", args=[transcript.pk]),
+            retry_url=reverse("transcripts_admin:retry", args=[transcript.pk]) + "?" + query,
+            segment_count=transcript.segments.count(),
+        )
+    return render_to_string("transcripts/admin/session_panel.html", context, request=request)
