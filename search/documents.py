@@ -1,0 +1,107 @@
+"""Build the engine's SessionDocuments from the database (the source of truth)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+
+from library.models import SessionPage
+from search.analysis import analysis_language
+from search.engines.base import MomentDocument, SessionDocument
+from transcripts.models import Transcript
+
+logger = logging.getLogger(__name__)
+
+# A moment is a window of consecutive segments lasting about this long; windows overlap
+# by one segment, so a phrase spoken across a segment boundary lies inside one moment.
+MOMENT_MIN_SECONDS = 20.0
+MOMENT_MAX_SECONDS = 40.0
+POSTER_SPEC = "fill-480x270"
+
+
+def build_moments(segments: Iterable, min_seconds=MOMENT_MIN_SECONDS, max_seconds=MOMENT_MAX_SECONDS):
+    """Windows of consecutive segments (objects with start/end/text), ~20–40 s each.
+
+    A window grows until it lasts ``min_seconds``, or until the next segment would take it
+    past ``max_seconds``; the next window starts with the last segment of this one."""
+    segments = [s for s in segments if (s.text or "").strip()]
+    moments: list[MomentDocument] = []
+    first = 0
+    while first < len(segments):
+        last = first
+        while (
+            last + 1 < len(segments)
+            and segments[last].end - segments[first].start < min_seconds
+            and segments[last + 1].end - segments[first].start <= max_seconds
+        ):
+            last += 1
+        window = segments[first : last + 1]
+        moments.append(
+            MomentDocument(
+                start=float(window[0].start),
+                end=float(window[-1].end),
+                text=" ".join(s.text.strip() for s in window),
+            )
+        )
+        if last + 1 >= len(segments):
+            break
+        # Overlap by one segment; a one-segment window moves on to the next segment.
+        first = last if last > first else last + 1
+    return tuple(moments)
+
+
+def searchable_sessions():
+    """The sessions a visitor may find: live and public (no view restriction on the page
+    or its ancestors) — the queryset form of library.access.page_visible_to for anyone."""
+    return SessionPage.objects.live().public()
+
+
+def _transcript(session: SessionPage) -> Transcript | None:
+    if not session.recording_id:
+        return None
+    return Transcript.objects.filter(recording_id=session.recording_id, status=Transcript.Status.DONE).first()
+
+
+def _poster_url(session: SessionPage) -> str:
+    if not session.poster_id:
+        return ""
+    try:
+        return session.poster.get_rendition(POSTER_SPEC).url
+    except Exception:  # a missing or broken image file must not keep the session out of search
+        logger.warning("No poster rendition for session %s", session.pk, exc_info=True)
+        return ""
+
+
+def session_document(session: SessionPage) -> SessionDocument:
+    transcript = _transcript(session)
+    moments = build_moments(transcript.segments.order_by("index")) if transcript else ()
+    # The transcript's language (detected or set) decides the analysis; else the session's.
+    spoken = (transcript.language if transcript else "") or session.language
+    language = "en" if spoken == "auto" else analysis_language(spoken)
+    year = session.date.year if session.date else (session.event.year if session.event else None)
+    return SessionDocument(
+        session_id=session.pk,
+        title=session.title,
+        url=session.get_url() or session.url_path,
+        summary=session.summary or "",
+        language=language,
+        speakers=tuple(session.speaker_names),
+        organisations=tuple(session.organisation_names),
+        themes=tuple(session.theme_titles),
+        event=session.event_name,
+        year=year,
+        date=session.date.isoformat() if session.date else "",
+        poster_url=_poster_url(session),
+        duration=session.duration,
+        moments=moments,
+    )
+
+
+def all_documents() -> Iterator[SessionDocument]:
+    sessions = (
+        searchable_sessions()
+        .select_related("event", "poster")
+        .prefetch_related("organisations", "speaker_links__speaker")
+    )
+    for session in sessions.order_by("pk").iterator(chunk_size=100):
+        yield session_document(session)

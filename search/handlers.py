@@ -1,0 +1,113 @@
+"""Signal receivers: they only work out *which* sessions changed and, on commit, enqueue
+index_session_task for each; the task decides (index, or remove if no longer public)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save, pre_delete
+from wagtail.models import Page, PageViewRestriction
+from wagtail.signals import page_published, page_slug_changed, page_unpublished, post_page_move
+
+from library.models import Event, Organisation, SessionPage, Speaker, ThemePage, ThemeSession
+from transcripts.models import Transcript
+from transcripts.signals import transcript_changed
+
+
+def schedule(session_ids) -> None:
+    """Enqueue an index job per session once the current transaction commits."""
+    ids = sorted({int(pk) for pk in session_ids if pk})
+    if not ids:
+        return
+
+    def enqueue():
+        from search.tasks import index_session_task
+
+        for session_id in ids:
+            index_session_task.enqueue(session_id)
+
+    transaction.on_commit(enqueue)
+
+
+def _sessions_under(page: Page) -> list[int]:
+    """The page itself if it is a session, and every session below it (moves, privacy)."""
+    return list(SessionPage.objects.descendant_of(page, inclusive=True).values_list("pk", flat=True))
+
+
+def _theme_sessions(theme_id: int) -> list[int]:
+    return list(ThemeSession.objects.filter(theme_id=theme_id).values_list("session_id", flat=True))
+
+
+def on_transcript_changed(sender, transcript=None, recording_id=None, **kwargs):
+    recording_id = recording_id or getattr(transcript, "recording_id", None)
+    if recording_id:
+        schedule(SessionPage.objects.filter(recording_id=recording_id).values_list("pk", flat=True))
+
+
+def on_page_changed(sender, instance, **kwargs):
+    """Published, unpublished, slug changed: the session, or a theme's sessions."""
+    if issubclass(sender, SessionPage) or isinstance(instance, SessionPage):
+        schedule([instance.pk])
+    elif issubclass(sender, ThemePage) or isinstance(instance, ThemePage):
+        schedule(_theme_sessions(instance.pk))
+    elif kwargs.get("signal") is page_slug_changed:
+        schedule(_sessions_under(instance))
+
+
+def on_page_moved(sender, instance, **kwargs):
+    # A move changes urls and may put sessions under (or out of) a private section.
+    schedule(_sessions_under(instance))
+
+
+def on_session_deleted(sender, instance, **kwargs):
+    schedule([instance.pk])
+
+
+def on_theme_link_changed(sender, instance, **kwargs):
+    # Rows change when a theme is published (modelcluster writes them) or deleted.
+    schedule([instance.session_id])
+
+
+def on_restriction_changed(sender, instance, **kwargs):
+    try:
+        page = instance.page
+    except Page.DoesNotExist:  # the page itself is being deleted: its own handler covers it
+        return
+    schedule(_sessions_under(page))
+
+
+def on_speaker_changed(sender, instance, **kwargs):
+    schedule(instance.session_links.values_list("page_id", flat=True))
+
+
+def on_organisation_changed(sender, instance, **kwargs):
+    schedule(instance.sessions.values_list("pk", flat=True))
+
+
+def on_event_changed(sender, instance, **kwargs):
+    schedule(instance.sessions.values_list("pk", flat=True))
+
+
+def connect() -> None:
+    uid = "search.handlers"
+    transcript_changed.connect(on_transcript_changed, sender=Transcript, dispatch_uid=f"{uid}.transcript")
+    page_published.connect(on_page_changed, dispatch_uid=f"{uid}.published")
+    page_unpublished.connect(on_page_changed, dispatch_uid=f"{uid}.unpublished")
+    page_slug_changed.connect(on_page_changed, dispatch_uid=f"{uid}.slug")
+    post_page_move.connect(on_page_moved, dispatch_uid=f"{uid}.moved")
+    post_delete.connect(on_session_deleted, sender=SessionPage, dispatch_uid=f"{uid}.session_deleted")
+    post_save.connect(on_theme_link_changed, sender=ThemeSession, dispatch_uid=f"{uid}.theme_link_saved")
+    post_delete.connect(on_theme_link_changed, sender=ThemeSession, dispatch_uid=f"{uid}.theme_link_deleted")
+    post_save.connect(
+        on_restriction_changed, sender=PageViewRestriction, dispatch_uid=f"{uid}.restriction_saved"
+    )
+    post_delete.connect(
+        on_restriction_changed, sender=PageViewRestriction, dispatch_uid=f"{uid}.restriction_deleted"
+    )
+    # Snippets: saved (renamed) or about to be deleted (the links still exist then).
+    for model, receiver in (
+        (Speaker, on_speaker_changed),
+        (Organisation, on_organisation_changed),
+        (Event, on_event_changed),
+    ):
+        post_save.connect(receiver, sender=model, dispatch_uid=f"{uid}.{model.__name__}.saved")
+        pre_delete.connect(receiver, sender=model, dispatch_uid=f"{uid}.{model.__name__}.deleted")

@@ -1,0 +1,189 @@
+"""The search service: the one API the rest of the site uses (views, tasks, commands).
+
+It decides *what* is searchable (live, public sessions only), builds documents from the
+database, talks to the configured engine, keeps changes the engine could not take in
+the outbox (PendingIndexChange), and logs visitors' queries."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from django.db import transaction
+from django.http import HttpRequest
+
+from library.access import page_visible_to
+from search.documents import all_documents, searchable_sessions, session_document
+from search.engines import get_engine
+from search.engines.base import FACETS, EngineUnavailable, QueryError, SearchQuery, SearchResults
+from search.models import PendingIndexChange, QueryLog
+
+logger = logging.getLogger(__name__)
+
+PER_PAGE = 10
+MAX_PAGE = 1000
+# How many outbox rows a successful index run retries on the side.
+DRAIN_BATCH = 50
+
+
+def _anonymous_request() -> HttpRequest:
+    from django.contrib.auth.models import AnonymousUser
+
+    request = HttpRequest()
+    request.user = AnonymousUser()
+    request.session = {}
+    return request
+
+
+def _searchable(session_id: int):
+    """The session if anyone may see it, else None (draft, private, deleted)."""
+    session = searchable_sessions().filter(pk=session_id).select_related("event", "poster").first()
+    if session is None or not page_visible_to(session, _anonymous_request()):
+        return None
+    return session
+
+
+def _keep_pending(session_id: int, action: str, error: Exception) -> None:
+    change, created = PendingIndexChange.objects.get_or_create(
+        session_id=session_id, defaults={"action": action}
+    )
+    change.action = action
+    change.attempts += 1
+    change.last_error = str(error)[:2000]
+    change.save()
+    logger.warning(
+        "Search engine unavailable; %s of session %s kept for retry: %s", action, session_id, error
+    )
+
+
+def index_session(session_id: int, *, drain: bool = True) -> str:
+    """Bring one session's index entry up to date with the database.
+
+    Indexes it when it is live and public, removes it otherwise. Returns "indexed" or
+    "removed". When the engine is down the change goes to the outbox and
+    EngineUnavailable is raised; on success, older outbox rows are retried too."""
+    session = _searchable(session_id)
+    action = PendingIndexChange.Action.INDEX if session else PendingIndexChange.Action.REMOVE
+    try:
+        if session is None:
+            get_engine().remove_session(session_id)
+        else:
+            get_engine().index_sessions([session_document(session)])
+    except EngineUnavailable as error:
+        _keep_pending(session_id, action, error)
+        raise
+    PendingIndexChange.objects.filter(session_id=session_id).delete()
+    if drain:
+        retry_pending(limit=DRAIN_BATCH)
+    return "indexed" if session else "removed"
+
+
+def remove_session(session_id: int) -> None:
+    """Take a session out of the index (whatever the database says)."""
+    try:
+        get_engine().remove_session(session_id)
+    except EngineUnavailable as error:
+        _keep_pending(session_id, PendingIndexChange.Action.REMOVE, error)
+        raise
+    PendingIndexChange.objects.filter(session_id=session_id).delete()
+
+
+def retry_pending(limit: int | None = None) -> tuple[int, int]:
+    """Retry outbox rows, oldest first; stop at the first engine failure.
+
+    Returns (done, still pending)."""
+    done = 0
+    changes = PendingIndexChange.objects.order_by("created_at", "pk")
+    if limit:
+        changes = changes[:limit]
+    for change in list(changes):
+        try:
+            index_session(change.session_id, drain=False)
+        except EngineUnavailable:
+            break
+        done += 1
+    return done, PendingIndexChange.objects.count()
+
+
+def rebuild(progress: Callable[[int, int], None] | None = None) -> int:
+    """Rebuild the whole index from the database; return the number of sessions indexed.
+
+    ``progress(done, total)`` is called as documents are built. Outbox rows older than the
+    rebuild are settled by it (it reads everything from the database)."""
+    total = searchable_sessions().count()
+    started = PendingIndexChange.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+    def documents():
+        for done, document in enumerate(all_documents(), start=1):
+            yield document
+            if progress:
+                progress(done, total)
+
+    count = get_engine().rebuild(documents())
+    PendingIndexChange.objects.filter(pk__lte=started).delete()
+    return count
+
+
+def parse_filters(params) -> dict[str, list[str]]:
+    """Facet filters from a QueryDict (``?theme=A&theme=B&year=2026``); others ignored."""
+    filters = {}
+    for facet in FACETS:
+        values = [v.strip() for v in params.getlist(facet) if v and v.strip()]
+        if values:
+            filters[facet] = list(dict.fromkeys(values))[:20]
+    return filters
+
+
+def search(
+    query_text: str, filters: dict[str, list[str]] | None = None, page: int = 1, per_page: int = PER_PAGE
+) -> SearchResults:
+    """Search for visitors. Raises QueryError (message for people) or EngineUnavailable;
+    every call is logged in QueryLog.
+
+    Hits of sessions that are no longer public (an index not yet caught up) are dropped
+    and their removal is scheduled, so nothing private is ever shown."""
+    query = SearchQuery(text=(query_text or "").strip(), filters=filters or {}, page=page, per_page=per_page)
+    if not 1 <= page <= MAX_PAGE:
+        _log(query, error="bad page")
+        raise QueryError(f"Choose a page between 1 and {MAX_PAGE}.")
+    try:
+        results = get_engine().search(query)
+    except QueryError as error:
+        _log(query, error=str(error))
+        raise
+    except EngineUnavailable:
+        _log(query, error="engine unavailable")
+        raise
+    _drop_stale_hits(results)
+    _log(query, results=results)
+    return results
+
+
+def _drop_stale_hits(results: SearchResults) -> None:
+    ids = [hit.session_id for hit in results.hits]
+    if not ids:
+        return
+    visible = set(searchable_sessions().filter(pk__in=ids).values_list("pk", flat=True))
+    stale = [sid for sid in ids if sid not in visible]
+    if stale:
+        from search.tasks import index_session_task
+
+        logger.warning("Search index held sessions that are not public: %s; removing", stale)
+        results.hits = [hit for hit in results.hits if hit.session_id in visible]
+        results.total = max(0, results.total - len(stale))
+        for sid in stale:
+            transaction.on_commit(lambda sid=sid: index_session_task.enqueue(sid))
+
+
+def _log(query: SearchQuery, results: SearchResults | None = None, error: str = "") -> None:
+    try:
+        QueryLog.objects.create(
+            query=query.text[:1000],
+            filters=query.filters,
+            page=max(0, min(query.page, 2**31 - 1)),
+            result_count=results.total if results else None,
+            took_ms=round(results.took_ms, 2) if results else None,
+            error=error[:255],
+        )
+    except Exception:  # the log must never break a search
+        logger.exception("Could not log a search query")

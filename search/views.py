@@ -1,0 +1,185 @@
+"""The search page and its JSON twin. Both go through search.service only."""
+
+from __future__ import annotations
+
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from search import service
+from search.engines.base import FACETS, EngineUnavailable, QueryError, SearchResults
+
+FACET_LABELS = {
+    "theme": "Theme",
+    "speaker": "Speaker",
+    "organisation": "Organisation",
+    "event": "Event",
+    "year": "Year",
+    "language": "Language",
+}
+LANGUAGE_LABELS = {"nl": "Dutch", "en": "English"}
+UNAVAILABLE = (
+    "Search is unavailable at the moment. Please try again in a few minutes; "
+    "all sessions can still be watched."
+)
+SUGGESTIONS = ["innovatie", "digitale overheid", "data", "samenwerking", '"ask not what your country"']
+
+
+def _page_number(value) -> int:
+    """``?page=`` as a positive number; garbage means page 1, never an error."""
+    try:
+        return max(1, int(value))
+    except (TypeError, ValueError):
+        return 1
+
+
+def moment_url(url: str, start: float) -> str:
+    """A deep link into the session's player: ``?t=SECONDS``."""
+    return f"{url}{'&' if '?' in url else '?'}t={int(start)}"
+
+
+def _run_search(request):
+    text = request.GET.get("q", "")[:2000]
+    filters = service.parse_filters(request.GET)
+    page = _page_number(request.GET.get("page"))
+    return text, filters, page, service.search(text, filters, page)
+
+
+def _pages(results: SearchResults) -> int:
+    return max(1, -(-results.total // results.query.per_page))
+
+
+@require_GET
+def search_page(request):
+    context = {"search_query": request.GET.get("q", "")[:2000], "filters": service.parse_filters(request.GET)}
+    try:
+        text, filters, page, results = _run_search(request)
+    except EngineUnavailable:
+        context["error"] = UNAVAILABLE
+        return render(request, "search/search.html", context, status=503)
+    except QueryError as error:
+        context["error"] = str(error)
+        context["suggestions"] = SUGGESTIONS
+        return render(request, "search/search.html", context)
+    context.update(
+        results=results,
+        hits=[_hit_context(hit) for hit in results.hits],
+        facets=_facet_context(request, results, filters),
+        pages=_pages(results),
+        page=page,
+        previous_url=_with(request, page=page - 1) if page > 1 else "",
+        next_url=_with(request, page=page + 1) if page < _pages(results) else "",
+        suggestions=SUGGESTIONS if not text.strip() or not results.total else [],
+        active_filters=[
+            (FACET_LABELS[f], _label(f, v), _toggle(request, f, v)) for f, vs in filters.items() for v in vs
+        ],
+    )
+    return render(request, "search/search.html", context)
+
+
+def _hit_context(hit):
+    return {
+        "hit": hit,
+        "moments": [{"moment": m, "url": moment_url(hit.url, m.start)} for m in hit.moments],
+    }
+
+
+def _label(facet: str, value: str) -> str:
+    return LANGUAGE_LABELS.get(value, value) if facet == "language" else value
+
+
+def _with(request, **changes) -> str:
+    """This search's URL with some parameters replaced (values None are dropped)."""
+    params = request.GET.copy()
+    for key, value in changes.items():
+        params.pop(key, None)
+        if value is not None:
+            params[key] = value
+    return "?" + params.urlencode()
+
+
+def _toggle(request, facet: str, value: str) -> str:
+    """This search with ``facet=value`` switched on or off, back on page 1."""
+    params = request.GET.copy()
+    params.pop("page", None)
+    values = params.getlist(facet)
+    params.setlist(facet, [v for v in values if v != value] if value in values else [*values, value])
+    return "?" + params.urlencode()
+
+
+def _facet_context(request, results: SearchResults, filters):
+    facets = []
+    for facet in FACETS:
+        values = results.facets.get(facet) or []
+        selected = set(filters.get(facet, []))
+        if not values and not selected:
+            continue
+        facets.append(
+            {
+                "name": facet,
+                "label": FACET_LABELS[facet],
+                "values": [
+                    {
+                        "value": value,
+                        "label": _label(facet, value),
+                        "count": count,
+                        "selected": value in selected,
+                        "url": _toggle(request, facet, value),
+                    }
+                    for value, count in values
+                ],
+            }
+        )
+    return facets
+
+
+@require_GET
+def search_api(request):
+    try:
+        text, filters, page, results = _run_search(request)
+    except EngineUnavailable:
+        return JsonResponse({"error": UNAVAILABLE}, status=503)
+    except QueryError as error:
+        return JsonResponse(
+            {"error": str(error), "sessions": [], "facets": {}, "total": 0, "page": 1, "pages": 0}
+        )
+    return JsonResponse(
+        {
+            "query": text,
+            "filters": filters,
+            "total": results.total,
+            "page": page,
+            "pages": _pages(results),
+            "took_ms": round(results.took_ms, 1),
+            "sessions": [
+                {
+                    "id": hit.session_id,
+                    "title": hit.title,
+                    "url": hit.url,
+                    "event": hit.event,
+                    "date": hit.date,
+                    "year": hit.year,
+                    "language": hit.language,
+                    "speakers": hit.speakers,
+                    "organisations": hit.organisations,
+                    "themes": hit.themes,
+                    "poster_url": hit.poster_url,
+                    "duration": hit.duration,
+                    "moments": [
+                        {
+                            "start": m.start,
+                            "end": m.end,
+                            "snippet_html": m.snippet_html,
+                            "url": moment_url(hit.url, m.start),
+                        }
+                        for m in hit.moments
+                    ],
+                }
+                for hit in results.hits
+            ],
+            "facets": {
+                facet: [{"value": v, "count": c} for v, c in results.facets.get(facet, [])]
+                for facet in FACETS
+            },
+        }
+    )
