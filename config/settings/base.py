@@ -20,6 +20,7 @@ INSTALLED_APPS = [
     "library",
     "transcripts",
     "search",
+    "reports",
     "wagtailmedia",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",

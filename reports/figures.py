@@ -1,0 +1,12 @@
+"""The "hours transcribed" figure on the public home page (library's `library_figures` hook).
+
+It lives here because library may not import transcripts; the reports app reads both."""
+
+from library.figures import Figure, format_hours, hours_label
+
+from .transcription import seconds_transcribed
+
+
+def transcribed_figures(request) -> list[Figure]:
+    seconds = seconds_transcribed(public_only=True)
+    return [Figure(format_hours(seconds), hours_label(seconds, "transcribed"))]
