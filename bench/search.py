@@ -26,6 +26,7 @@ import argparse
 import ast
 import gettext
 import glob
+import inspect
 import logging
 import os
 import random
@@ -278,9 +279,24 @@ def make_engine(name: str, node_url: str | None, workdir: Path):
 
         return OpenSearchEngine(url=node_url, index=f"bench-moments-{uuid.uuid4().hex[:8]}", timeout=60)
     if name == "embedded":
-        from search.engines.embedded import EmbeddedEngine
+        from django.test import override_settings
 
-        return EmbeddedEngine(path=workdir / f"bench-{uuid.uuid4().hex[:8]}.sqlite3")
+        from search.engines import embedded
+        from search.engines.base import SearchEngine
+
+        engine_class = next(
+            value
+            for value in vars(embedded).values()
+            if isinstance(value, type)
+            and issubclass(value, SearchEngine)
+            and value.__module__ == embedded.__name__
+        )
+        # A fresh database file per run, whichever way the engine takes its path.
+        path = workdir / f"bench-{uuid.uuid4().hex[:8]}.sqlite3"
+        if "path" in inspect.signature(engine_class).parameters:
+            return engine_class(path=path)
+        with override_settings(SEARCH_EMBEDDED_PATH=path):
+            return engine_class()
     raise SystemExit(f"unknown engine {name!r}; choose embedded or opensearch")
 
 
