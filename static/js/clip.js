@@ -10,6 +10,16 @@
   if (isNaN(start)) start = 0;
   if (isNaN(end) || end <= start) return;
 
+  // Scroll the box that holds the lines (never the page: the player stays in view).
+  function scrollBoxTo(transcript, el) {
+    for (var box = el.parentElement; box && box !== transcript.parentElement; box = box.parentElement) {
+      if (box.scrollHeight > box.clientHeight + 1) {
+        box.scrollTop += el.getBoundingClientRect().top - box.getBoundingClientRect().top;
+        return;
+      }
+    }
+  }
+
   function mark(transcript) {
     var first = null;
     var segments = transcript.querySelectorAll("[data-start][data-end]");
@@ -26,10 +36,7 @@
     if (first) {
       transcript.dataset.clipStart = String(start);
       transcript.dataset.clipEnd = String(end);
-      // Scroll the transcript box (not the page, which keeps the player in view).
-      if (transcript.scrollHeight > transcript.clientHeight) {
-        transcript.scrollTop = first.offsetTop - transcript.offsetTop;
-      }
+      scrollBoxTo(transcript, first);
     }
     return segments.length > 0;
   }

@@ -1,6 +1,7 @@
 """Theme pages: body with clips and teasers, validation of clips, the home page."""
 
 import datetime
+from pathlib import Path
 
 import pytest
 from wagtail.blocks import StructBlockValidationError
@@ -209,3 +210,52 @@ class HomePageTests(WagtailPageTestCase):
         response = self.client.get("/")
         titles = [s.title for s in response.context["sessions"]]
         self.assertEqual(titles, [f"Sessie {n}" for n in range(7, 1, -1)])
+
+
+@pytest.mark.slow
+def test_clip_link_marks_the_clip_on_the_transcript_in_a_real_browser(client, home):
+    """The session page as Django renders it, with the real transcript markup and the real
+    player.js/clip.js, in Chromium: the segments inside [t, end] are marked, the others not."""
+    from tests.e2e.support import chromium_path, skip_or_fail
+    from transcripts.models import Segment, Transcript
+
+    executable = chromium_path()
+    if executable is None:
+        skip_or_fail("Chromium is not installed (apt-get install chromium)")
+    recording = make_recording()
+    session = make_session(title="Open data", slug="open-data", recording=recording)
+    transcript, _ = Transcript.objects.update_or_create(
+        recording=recording, defaults={"status": Transcript.Status.DONE, "audio_seconds": 20.0}
+    )
+    lines = [(0, 4, "Welkom."), (4, 9, "Open data helpt."), (9, 14, "Begin klein."), (14, 20, "Dank u.")]
+    transcript.replace_segments([Segment(start=s, end=e, text=t) for s, e, t in lines])
+    path = f"{session.url}?t=5&end=12"
+    html = client.get(path).content.decode()
+    assert 'id="transcript"' in html  # the transcripts app rendered its section
+    static = Path(__file__).resolve().parents[2] / "static"
+
+    from playwright.sync_api import sync_playwright
+
+    def serve(route):
+        url = route.request.url
+        if "/static/" in url:
+            name = url.split("/static/", 1)[1].split("?")[0]
+            route.fulfill(body=(static / name).read_text(), content_type="text/javascript")
+        elif url.startswith("http://library.test" + session.url):
+            route.fulfill(body=html, content_type="text/html")
+        else:
+            route.fulfill(status=404, body="")  # the media file: not needed to mark the clip
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable, headless=True, args=["--no-sandbox", "--disable-gpu"]
+        )
+        try:
+            page = browser.new_page()
+            page.route("**/*", serve)
+            page.goto("http://library.test" + path)
+            page.wait_for_selector("[data-in-clip='true']")
+            marked = page.locator(".transcript-segment.in-clip .transcript-text").all_inner_texts()
+        finally:
+            browser.close()
+    assert marked == ["Open data helpt.", "Begin klein."]
