@@ -1,6 +1,7 @@
 """People and organisations that sessions are about; edited as Wagtail snippets."""
 
 from django.db import models
+from django.urls import reverse
 from django.utils.text import slugify
 from wagtail.admin.panels import FieldPanel
 from wagtail.search import index
@@ -25,6 +26,10 @@ class Organisation(index.Indexed, models.Model):
             self.slug = slugify(self.name)[:255] or "organisation"
         super().save(*args, **kwargs)
 
+    def get_absolute_url(self):
+        """The public organisation page (library/views_people.py)."""
+        return reverse("library:organisation", args=[self.slug]) if self.slug else ""
+
 
 class Speaker(index.Indexed, models.Model):
     name = models.CharField(max_length=255)
@@ -47,6 +52,10 @@ class Speaker(index.Indexed, models.Model):
         if not self.slug:
             self.slug = _unique_slug(Speaker, self.name, self.pk)
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        """The public speaker page (library/views_people.py)."""
+        return reverse("library:speaker", args=[self.slug]) if self.slug else ""
 
 
 class Event(index.Indexed, models.Model):

@@ -176,6 +176,19 @@ class ClipTests(WagtailPageTestCase):
         self.assertIn("is not a time", response.content.decode())
 
 
+class AdminFormsTests(WagtailPageTestCase):
+    def test_editors_get_the_theme_and_home_forms_with_the_new_fields(self):
+        self.login()
+        theme = make_theme()
+        theme_form = self.client.get(f"/admin/pages/{theme.pk}/edit/")
+        self.assertEqual(theme_form.status_code, 200)
+        self.assertIn('"fieldName": "body"', theme_form.content.decode())  # the StreamField
+        home = HomePage.objects.get(slug="home")
+        home_form = self.client.get(f"/admin/pages/{home.pk}/edit/")
+        self.assertEqual(home_form.status_code, 200)
+        self.assertIn("Featured themes", home_form.content.decode())
+
+
 class HomePageTests(WagtailPageTestCase):
     def test_home_shows_figures_featured_themes_latest_sessions_and_search(self):
         first = make_session(title="Innovatie", slug="innovatie")
