@@ -1,0 +1,414 @@
+"""The search contract: the same tests, through the service and the views, on every engine.
+
+``embedded`` always runs. ``opensearch`` runs when a node answers at OPENSEARCH_URL; without
+one it skips with the reason, except under OPENSEARCH_TESTS=1 (set by scripts/test.sh once
+it started the node), where an unreachable node fails the test.
+
+The JFK test runs the real pipeline (ffmpeg + faster-whisper via
+transcripts.pipeline.run_transcription) once per module on ../shared/data/jfk.flac and
+reuses its segments for the second engine."""
+
+from __future__ import annotations
+
+import datetime
+import html
+import json
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+from search import service
+from search.engines.base import EngineUnavailable, QueryError
+from search.models import PendingIndexChange, QueryLog
+from tests.factories import make_event, make_private, make_recording, make_session
+from tests.search.helpers import (
+    add_transcript,
+    engine_down,
+    make_theme,
+    run_enqueued,
+    session_with,
+    use_engine,
+)
+from tests.shared_data import require_shared_file
+from transcripts.models import Segment, Transcript
+
+pytestmark = pytest.mark.django_db
+
+FIXTURES = Path(__file__).parent / "fixtures"
+JFK_PHRASE = "ask not what your country can do for you"
+
+
+@pytest.fixture(params=["embedded", "opensearch"])
+def engine_name(request, settings, tmp_path):
+    cleanup = use_engine(request.param, settings, tmp_path)
+    yield request.param
+    cleanup()
+
+
+def search(text="", **filters):
+    return service.search(text, {k: v if isinstance(v, list) else [v] for k, v in filters.items()})
+
+
+# -- finding the moment --------------------------------------------------------------------------
+
+_jfk_run: dict = {}
+
+
+def jfk_segments(recording) -> tuple[list[dict], str]:
+    """Segments of jfk.flac from the real pipeline (first call) or that run's copy."""
+    if "segments" not in _jfk_run:
+        from transcripts.pipeline import run_transcription
+
+        transcript = run_transcription(recording.pk)
+        assert transcript.status == Transcript.Status.DONE, transcript.error
+        _jfk_run["segments"] = [
+            {"start": s.start, "end": s.end, "text": s.text, "words": s.words}
+            for s in transcript.segments.all()
+        ]
+        _jfk_run["language"] = transcript.language
+        return _jfk_run["segments"], "pipeline"
+    transcript, _ = Transcript.objects.update_or_create(
+        recording=recording, defaults={"status": Transcript.Status.DONE, "language": _jfk_run["language"]}
+    )
+    transcript.replace_segments([Segment(**s) for s in _jfk_run["segments"]])
+    return _jfk_run["segments"], "copy"
+
+
+def spoken_at(segments, word="ask") -> float:
+    """When ``word`` is first spoken: from the word timings, else the measured fixture."""
+    for segment in segments:
+        for start, _end, text, *_ in segment.get("words") or []:
+            if text.strip(" ,.").lower() == word:
+                return start
+    measured = json.loads((FIXTURES / "jfk_whisper_segments.json").read_text())
+    return next(w[0] for s in measured["segments"] for w in s["words"] if w[2].strip(" ,.").lower() == word)
+
+
+def test_jfk_phrase_finds_the_session_and_the_moment(engine_name):
+    audio = require_shared_file("jfk.flac")
+    jfk = make_session(
+        title="Inaugural address", slug="inaugural", recording=make_recording(audio), speakers=["JFK"]
+    )
+    segments, _source = jfk_segments(jfk.recording)
+    # Distractors share words of the phrase, but not the phrase.
+    session_with("Your country needs data", ["What can your data do? Ask the country."])
+    session_with("Asking questions", ["Do not ask what you can do; ask for help with your country visit."])
+    service.rebuild()
+
+    results = search(f'"{JFK_PHRASE}"')
+
+    assert results.hits, "the phrase found nothing"
+    first = results.hits[0]
+    assert first.session_id == jfk.pk and first.title == "Inaugural address"
+    assert results.total == 1  # a phrase, not the loose words
+    moment = first.moments[0]
+    assert abs(moment.start - spoken_at(segments)) <= 3.0
+    assert "<mark>" in moment.snippet_html and "country" in moment.snippet_html.lower()
+
+
+def test_words_match_across_moment_text_and_session_fields(engine_name):
+    target = session_with("Open data", ["We publish every budget as open data."], speakers=["Ann de Vries"])
+    session_with("Budgets", ["The budget was discussed."])
+    service.rebuild()
+
+    results = search("budget vries")  # one word in the moment, one in the speaker
+
+    assert [hit.session_id for hit in results.hits] == [target.pk]
+    assert "<mark>budget</mark>" in results.hits[0].moments[0].snippet_html
+
+
+def test_session_without_transcript_is_found_by_title_summary_and_speaker(engine_name):
+    session = make_session(
+        title="Quantum procurement",
+        summary="Buying computers that do not exist yet",
+        speakers=["Grace Hopper"],
+    )
+    service.index_session(session.pk)
+
+    for words in ("quantum", "computers", "hopper"):
+        results = search(words)
+        assert [hit.session_id for hit in results.hits] == [session.pk], words
+        assert results.hits[0].moments == []
+
+
+# -- language analysis -----------------------------------------------------------------------------
+
+
+def test_dutch_stemming_innovaties_finds_innovatie(engine_name):
+    dutch = session_with(
+        "Werken bij het Rijk", ["Vandaag bespreken we drie innovaties in de zorg."], language="nl"
+    )
+    service.rebuild()
+
+    results = search("innovatie")
+
+    assert [hit.session_id for hit in results.hits] == [dutch.pk]
+    assert "<mark>innovaties</mark>" in results.hits[0].moments[0].snippet_html
+
+
+def test_english_stemming_running_finds_runs_and_run(engine_name):
+    runs = session_with("Services", ["The service runs on open source."])
+    run = session_with("Teams", ["Who will run the team next year?"])
+    session_with("Other", ["Nothing about that here."])
+    service.rebuild()
+
+    results = search("running")
+
+    assert {hit.session_id for hit in results.hits} == {runs.pk, run.pk}
+
+
+# -- facets, filters, pagination ---------------------------------------------------------------
+
+
+@pytest.fixture
+def faceted(engine_name):
+    km26, km25 = make_event("Kennismaand", 2026), make_event("Kennismaand", 2025)
+    a = session_with("Data A", ["Open data in 2026."], speakers=["Ann"], event=km26)
+    b = session_with(
+        "Data B",
+        ["Data bij gemeenten."],
+        language="nl",
+        speakers=["Bob"],
+        event=km25,
+        date=datetime.date(2025, 3, 1),
+    )
+    c = session_with("Data C", ["Data together."], speakers=["Ann", "Bob"], event=km26)
+    session_with("Other", ["Nothing to see."], speakers=["Cee"], event=km26)
+    make_theme("Data en AI", [a, c])
+    service.rebuild()
+    return a, b, c
+
+
+def test_facets_count_sessions(faceted):
+    results = search("data")
+
+    assert results.total == 3
+    assert dict(results.facets["speaker"]) == {"Ann": 2, "Bob": 2}
+    assert dict(results.facets["event"]) == {"Kennismaand 2026": 2, "Kennismaand 2025": 1}
+    assert dict(results.facets["year"]) == {"2026": 2, "2025": 1}
+    assert dict(results.facets["language"]) == {"en": 2, "nl": 1}
+    assert dict(results.facets["theme"]) == {"Data en AI": 2}
+
+
+def test_filters_narrow_hits_and_facets_stay_stable(faceted):
+    a, b, c = faceted
+
+    results = search("data", speaker="Ann")
+
+    assert {hit.session_id for hit in results.hits} == {a.pk, c.pk} and results.total == 2
+    # The selected facet keeps its other values on offer (post_filter semantics) ...
+    assert dict(results.facets["speaker"]) == {"Ann": 2, "Bob": 2}
+    # ... the other facets count within the selection.
+    assert dict(results.facets["year"]) == {"2026": 2}
+
+    both = search("data", speaker=["Ann", "Bob"], year="2025")
+    assert [hit.session_id for hit in both.hits] == [b.pk]
+    assert dict(both.facets["year"]) == {"2026": 2, "2025": 1}
+
+
+def test_bad_filter_values_are_query_errors(faceted):
+    with pytest.raises(QueryError):
+        search("data", year="last year")
+
+
+def test_pagination_over_sessions(engine_name):
+    ids = {session_with(f"Talk {n}", [f"Procurement lesson number {n}."]).pk for n in range(12)}
+    service.rebuild()
+
+    first = service.search("procurement", page=1)
+    second = service.search("procurement", page=2)
+    beyond = service.search("procurement", page=3)
+
+    assert first.total == second.total == 12
+    assert len(first.hits) == 10 and len(second.hits) == 2 and beyond.hits == []
+    assert {h.session_id for h in first.hits} | {h.session_id for h in second.hits} == ids
+
+
+def test_empty_query_browses_all_sessions_newest_first(faceted):
+    results = search("")
+    assert results.total == 4
+    assert results.hits[-1].date == "2025-03-01"
+
+
+# -- snippets ----------------------------------------------------------------------------------------
+
+
+def test_snippets_mark_query_words_and_escape_transcript_html(engine_name):
+    session = session_with("Security", ["Never paste <script>alert(1)</script> into the budget form & co."])
+    service.rebuild()
+
+    results = search("budget")
+
+    snippet = results.hits[0].moments[0].snippet_html
+    assert "<mark>budget</mark>" in snippet
+    assert "&lt;script&gt;" in snippet and "<script>" not in snippet
+    assert "&amp;" in snippet
+    assert html.unescape(snippet.replace("<mark>", "").replace("</mark>", "")).startswith(
+        "Never paste <script>"
+    )
+    assert results.hits[0].session_id == session.pk
+
+
+# -- privacy and lifecycle --------------------------------------------------------------------------
+
+
+def test_unpublish_removes_publish_restores(engine_name, django_capture_on_commit_callbacks):
+    session = session_with("Circular economy", ["Circular procurement saves material."])
+    service.rebuild()
+    assert [h.session_id for h in search("circular").hits] == [session.pk]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        session.unpublish()
+    run_enqueued()
+    results = search("circular")
+    assert results.hits == [] and results.total == 0
+
+    with django_capture_on_commit_callbacks(execute=True):
+        session.get_latest_revision().publish()
+    run_enqueued()
+    assert [h.session_id for h in search("circular").hits] == [session.pk]
+
+
+def test_private_and_draft_sessions_never_appear(engine_name, client, django_capture_on_commit_callbacks):
+    public = session_with("Public talk", ["Secret ingredient of good policy."], speakers=["Open Speaker"])
+    private = session_with("Private zebra talk", ["Secret zebra plans."], speakers=["Hidden Speaker"])
+    draft = session_with("Draft zebra talk", ["Secret zebra drafts."], speakers=["Draft Speaker"], live=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        make_private(private)
+    service.rebuild()
+    run_enqueued()
+    service.index_session(draft.pk)  # asking for it explicitly still keeps it out
+
+    results = search("secret")
+    assert [h.session_id for h in results.hits] == [public.pk] and results.total == 1
+    speakers = dict(results.facets["speaker"])
+    assert "Hidden Speaker" not in speakers and "Draft Speaker" not in speakers
+    assert search("zebra").total == 0
+
+    page = client.get("/search/", {"q": "secret zebra"}).content.decode()
+    api = client.get("/api/search/", {"q": "secret"}).content.decode()
+    for body in (page, api):
+        assert "Private zebra talk" not in body and "Hidden Speaker" not in body and "Draft zebra" not in body
+
+
+def test_transcript_change_reaches_the_index(engine_name, django_capture_on_commit_callbacks):
+    session = session_with("Corrections", ["The mayor spoke about bicycles."])
+    service.rebuild()
+    assert search("tram").total == 0
+
+    from transcripts.signals import transcript_changed
+
+    transcript = Transcript.objects.get(recording=session.recording)
+    transcript.replace_segments([Segment(start=0, end=10, text="The mayor spoke about trams.")])
+    with django_capture_on_commit_callbacks(execute=True):
+        transcript_changed.send(
+            sender=Transcript, transcript=transcript, recording_id=transcript.recording_id
+        )
+    run_enqueued()
+
+    assert [h.session_id for h in search("tram").hits] == [session.pk]
+    assert search("bicycles").total == 0
+
+
+def test_speaker_rename_and_theme_publish_reach_the_index(engine_name, django_capture_on_commit_callbacks):
+    session = session_with("Housing", ["Houses for everyone."], speakers=["Old Name"])
+    service.rebuild()
+
+    speaker = session.speakers[0]
+    speaker.name = "Fresh Name"
+    with django_capture_on_commit_callbacks(execute=True):
+        speaker.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        make_theme("Wonen", [session])
+    run_enqueued()
+
+    results = search("houses")
+    assert results.hits[0].speakers == ["Fresh Name"]
+    assert dict(results.facets["theme"]) == {"Wonen": 1}
+    assert search("fresh").total == 1
+
+
+# -- odd input and failures, through the views -----------------------------------------------------
+
+ODD_QUERIES = [
+    "",
+    " ",
+    "a" * 1000,
+    "word " * 200,
+    '"unbalanced quote',
+    "title:(a OR",
+    "((((",
+    "))) AND NOT",
+    "NEAR(a b, 3)",
+    'foo* ^bar "baz',
+    "-only -excluded",
+    "OR",
+    "🙂🎉 emoji",
+    "<script>alert(1)</script>",
+    "'; DROP TABLE sessions; --",
+    "\x00\x01 control",
+    "ünïcödé ideeën",
+]
+
+
+@pytest.mark.parametrize("query", ODD_QUERIES, ids=range(len(ODD_QUERIES)))
+def test_odd_queries_never_fail(engine_name, client, query):
+    session_with("Anything", ["Some words to find."])
+    service.rebuild()
+
+    page = client.get("/search/", {"q": query, "page": "x"})
+    api = client.get("/api/search/", {"q": query, "year": "2026"})
+
+    assert page.status_code == 200 and api.status_code == 200
+    body = api.json()
+    assert "error" in body or "sessions" in body
+    assert "<script>alert(1)</script>" not in page.content.decode()
+
+
+def test_engine_down_answers_503_and_a_retry_catches_up(engine_name, settings, tmp_path, client):
+    session = session_with("Resilience", ["Backups keep the lights on."])
+    service.rebuild()
+
+    with engine_down(engine_name, settings, tmp_path):
+        page = client.get("/search/", {"q": "backups"})
+        api = client.get("/api/search/", {"q": "backups"})
+        assert page.status_code == 503 and "unavailable" in page.content.decode()
+        assert api.status_code == 503 and "unavailable" in api.json()["error"]
+        assert client.get(session.url).status_code == 200
+
+        add_transcript(session, ["Backups keep the lights on, and generators too."])
+        with pytest.raises(EngineUnavailable):
+            service.index_session(session.pk)
+        assert PendingIndexChange.objects.filter(session_id=session.pk).exists()
+        assert service.retry_pending() == (0, 1)
+
+    assert search("generators").total == 0  # not caught up yet
+    assert service.retry_pending() == (1, 0)
+    assert [h.session_id for h in search("generators").hits] == [session.pk]
+
+
+def test_queries_are_logged(engine_name):
+    session_with("Logged", ["Zero results are interesting for editors."])
+    service.rebuild()
+
+    search("editors")
+    search("nonexistentword")
+
+    logged = {entry.query: entry.result_count for entry in QueryLog.objects.all()}
+    assert logged == {"editors": 1, "nonexistentword": 0}
+
+
+def test_api_returns_moments_with_deep_links(engine_name, client):
+    session = session_with("Deep links", ["Intro.", "Later we talk about lighthouses."])
+    service.rebuild()
+
+    body = client.get(reverse("search:api"), {"q": "lighthouses"}).json()
+
+    assert body["total"] == 1 and body["page"] == 1 and body["pages"] == 1
+    hit = body["sessions"][0]
+    assert hit["id"] == session.pk
+    moment = hit["moments"][0]
+    assert moment["url"] == f"{session.url}?t={int(moment['start'])}"
+    assert "<mark>lighthouses</mark>" in moment["snippet_html"]
+    assert set(body["facets"]) == {"theme", "speaker", "organisation", "event", "year", "language"}
