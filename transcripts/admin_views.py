@@ -28,12 +28,10 @@ class SegmentTextForm(forms.ModelForm):
         model = Segment
         fields = ["text"]
         widgets = {"text": forms.Textarea(attrs={"rows": 2})}
+        error_messages = {"text": {"required": "A line cannot be empty; keep at least one word."}}
 
     def clean_text(self):
-        text = " ".join(self.cleaned_data["text"].split())
-        if not text:
-            raise forms.ValidationError("A line cannot be empty; keep at least one word.")
-        return text
+        return " ".join(self.cleaned_data["text"].split())  # one line of text, as Whisper gives it
 
 
 SegmentTextFormSet = modelformset_factory(Segment, form=SegmentTextForm, extra=0, can_delete=False)

@@ -63,6 +63,9 @@ class Command(BaseCommand):
             status = transcript.status if transcript else "missing"
             counts[status] = counts.get(status, 0) + 1
             if transcript is not None and transcript.status == Transcript.Status.FAILED:
-                bar.write(f"recording {pk} ({transcript.recording.title}): failed: {transcript.error}")
+                bar.write(
+                    f"recording {pk} ({transcript.recording.title}): failed: {transcript.error}",
+                    file=self.stderr,
+                )
         summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
         self.stdout.write(self.style.SUCCESS(f"Transcribed {len(ids)} recording(s): {summary}."))
