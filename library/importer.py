@@ -234,7 +234,7 @@ class EventImporter:
         session = SessionPage.objects.filter(event=event, title=row.title).first() if event else None
         if session is None:
             if self.dry_run:
-                return "created", "would create (dry run)"
+                return "created", ""
             with transaction.atomic():
                 self._create(row, self._event(row, create=True))
             return "created", ""
@@ -244,7 +244,7 @@ class EventImporter:
         if not changes:
             return "unchanged", self._recording_note(current, row)
         if self.dry_run:
-            return "updated", f"would change {', '.join(changes)} (dry run)"
+            return "updated", ", ".join(changes)
         with transaction.atomic():
             detail = self._update(session, current, row, changes)
         return "updated", ", ".join(changes) + detail

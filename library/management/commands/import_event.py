@@ -41,11 +41,13 @@ class Command(BaseCommand):
         prefix = "Dry run, nothing changed: " if report.dry_run else ""
         verb = "would be " if report.dry_run else ""
         for result in report.results:
-            if result.action in ("created", "updated") or (result.action == "unchanged" and result.detail):
-                self.stdout.write(
-                    f"  line {result.line}: {result.title}: {result.action}"
-                    + (f" ({result.detail})" if result.detail else "")
-                )
+            if result.action == "failed" or (result.action == "unchanged" and not result.detail):
+                continue
+            action = result.action
+            if report.dry_run and action != "unchanged":
+                action = f"would be {action}"
+            detail = f" ({result.detail})" if result.detail else ""
+            self.stdout.write(f"  line {result.line}: {result.title}: {action}{detail}")
         summary = (
             f"{prefix}{report.count('created')} {verb}created, {report.count('updated')} {verb}updated, "
             f"{report.count('unchanged')} unchanged, {report.count('failed')} failed."
