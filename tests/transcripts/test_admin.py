@@ -9,7 +9,6 @@ from django_tasks import default_task_backend
 from tests.factories import make_recording, make_session
 from tests.transcripts.helpers import parse_webvtt
 from transcripts.models import Segment, Transcript
-from transcripts.signals import transcript_changed
 from transcripts.tasks import transcribe_recording
 
 pytestmark = pytest.mark.django_db
@@ -107,7 +106,9 @@ def test_retry_needs_post_and_permission(client, django_user_model):
     assert transcript.status == Transcript.Status.FAILED
 
 
-def test_editor_corrects_text_and_captions_follow(admin_client, client, home, django_capture_on_commit_callbacks):
+def test_editor_corrects_text_and_captions_follow(
+    admin_client, client, home, announced, django_capture_on_commit_callbacks
+):
     transcript = transcript_for(
         "Talk",
         Transcript.Status.DONE,
@@ -131,13 +132,8 @@ def test_editor_corrects_text_and_captions_follow(admin_client, client, home, dj
         "segments-1-id": segments[1].pk,
         "segments-1-text": "Tot ziens.",
     }
-    announced = []
-    transcript_changed.connect(lambda **kw: announced.append(kw["recording_id"]), weak=False, dispatch_uid="t-c")
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            response = admin_client.post(edit_url, data)
-    finally:
-        transcript_changed.disconnect(dispatch_uid="t-c")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(edit_url, data)
     assert response.status_code == 302
     transcript.refresh_from_db()
     assert transcript.provenance == Transcript.Provenance.CORRECTED
@@ -170,10 +166,11 @@ def test_an_empty_line_is_refused(admin_client):
 
 
 def test_session_edit_page_shows_transcript_status_and_retry(admin_client, home):
-    transcript = transcript_for("Broken", Transcript.Status.FAILED, home, error="This file contains no audio.")
+    reason = "This file contains no audio."
+    transcript = transcript_for("Broken", Transcript.Status.FAILED, home, error=reason)
     session = transcript.recording.sessions.get()
     html = admin_client.get(reverse("wagtailadmin_pages:edit", args=[session.pk])).content.decode()
-    assert "This file contains no audio." in html
+    assert reason in html
     assert "Failed" in html
     retry = re.search(r'href="(/admin/transcripts/retry/\d+/\?next=[^"]+)"', html)
     assert retry, "retry link missing"
@@ -185,4 +182,5 @@ def test_session_without_recording_has_no_transcript_panel(admin_client, home):
     session = make_session(home, title="No recording yet")
     html = admin_client.get(reverse("wagtailadmin_pages:edit", args=[session.pk])).content.decode()
     assert "Transcribe again" not in html
-    assert admin_client.get(reverse("wagtailadmin_pages:add", args=["library", "sessionpage", home.pk])).status_code == 200
+    add_url = reverse("wagtailadmin_pages:add", args=["library", "sessionpage", home.pk])
+    assert admin_client.get(add_url).status_code == 200

@@ -20,9 +20,9 @@ LINES = [
 ]
 
 
-def transcribed_session(home, language="nl", status=Transcript.Status.DONE, lines=LINES, **session_fields):
+def transcribed_session(home, language="nl", status=Transcript.Status.DONE, lines=LINES, **fields):
     recording = make_recording(title="Talk")
-    session = make_session(home, title="Open overheid", language=language, recording=recording, **session_fields)
+    session = make_session(home, title="Open overheid", language=language, recording=recording, **fields)
     transcript = Transcript.objects.create(recording=recording, status=status, language=language)
     transcript.replace_segments([Segment(start=s, end=e, text=t) for s, e, t in lines])
     return session, transcript
@@ -107,7 +107,8 @@ def test_session_page_has_track_and_interactive_transcript(client, home):
     assert 'srclang="nl"' in track and "default" in track
     section = re.search(r'<section class="transcript".*?</section>', html, re.S).group(0)
     assert 'lang="nl"' in section
-    lines = re.findall(r'<li class="transcript-segment"[^>]*data-start="([\d.]+)" data-end="([\d.]+)"', section)
+    timing = r'<li class="transcript-segment"[^>]*data-start="([\d.]+)" data-end="([\d.]+)"'
+    lines = re.findall(timing, section)
     assert lines == [("0.000", "1.500"), ("1.500", "4.250"), ("3723.500", "3725.000")]
     assert section.count('<button type="button" class="transcript-line"') == 3
     assert ">1:02:03<" in section and ">0:01<" in section

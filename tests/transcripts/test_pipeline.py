@@ -13,7 +13,6 @@ from tests.transcripts.helpers import silent_wav, video_without_audio, word_erro
 from transcripts import media
 from transcripts.models import Transcript
 from transcripts.pipeline import run_transcription
-from transcripts.signals import transcript_changed
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -22,17 +21,12 @@ def digest(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def test_jfk_is_transcribed_accurately(home, django_capture_on_commit_callbacks):
+def test_jfk_is_transcribed_accurately(home, announced, django_capture_on_commit_callbacks):
     jfk = require_shared_file("jfk.flac")
     recording = make_recording(jfk, title="JFK")
     session = make_session(home, title="Ask not", language="en", recording=recording)
-    announced = []
-    transcript_changed.connect(lambda **kw: announced.append(kw["recording_id"]), weak=False, dispatch_uid="t1")
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            transcript = run_transcription(recording.pk)
-    finally:
-        transcript_changed.disconnect(dispatch_uid="t1")
+    with django_capture_on_commit_callbacks(execute=True):
+        transcript = run_transcription(recording.pk)
 
     assert transcript.status == Transcript.Status.DONE, transcript.error
     assert transcript.language == "en"

@@ -16,7 +16,8 @@ class TranscriptionJobs:
     """The transcription jobs the DummyBackend recorded (Wagtail queues its own index jobs there too)."""
 
     def __iter__(self):
-        return iter([job for job in default_task_backend.results if job.task.func is transcribe_recording.func])
+        results = default_task_backend.results
+        return iter([job for job in results if job.task.func is transcribe_recording.func])
 
     def __len__(self):
         return len(list(iter(self)))
