@@ -32,11 +32,15 @@ def _stemmer(language: str) -> Stemmer.Stemmer:
 
 def _fold(word: str) -> str:
     """Drop diacritics (ideeën -> ideeen) so spelling variants meet."""
+    if word.isascii():
+        return word
     decomposed = unicodedata.normalize("NFKD", word)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+@functools.lru_cache(maxsize=200_000)
 def stem(word: str, language: str) -> str:
+    """One word's stem; cached, since snippets stem the same words over and over."""
     return _fold(_stemmer(language).stemWord(word.lower()))
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import html
 import json
+import logging
 import re
 import sqlite3
 import threading
@@ -56,7 +57,16 @@ SESSION_WEIGHTS = "3.0, 2.0, 2.0"
 # Above this many matched sessions the facet rows are read whole (no giant IN list).
 FACET_IN_LIMIT = 900
 
+logger = logging.getLogger(__name__)
+
 _TOKENIZER = "tokenize = 'unicode61 remove_diacritics 0'"
+# Bumped whenever the tables change; an index file of another version is emptied (it is
+# only a copy of the database: `search_index --rebuild` fills it again).
+SCHEMA_VERSION = 2
+# A moment's id (= its full-text rowid) is session_id << MOMENT_BITS | position, so the
+# session of a matching moment is known from the rowid alone: reading a stored column of
+# every match doubled the time of a common word.
+MOMENT_BITS = 16
 
 
 def _schema() -> list[str]:
@@ -76,8 +86,7 @@ def _schema() -> list[str]:
             f"title, summary, speakers, {_TOKENIZER})"
         )
         statements.append(
-            f"CREATE VIRTUAL TABLE IF NOT EXISTS moment_text_{lang} USING fts5(text, context, "
-            f"session_id UNINDEXED, {_TOKENIZER})"
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS moment_text_{lang} USING fts5(text, context, {_TOKENIZER})"
         )
     return statements
 
@@ -186,7 +195,10 @@ def fts_expressions(parsed: ParsedQuery, lang: str) -> tuple[str, str]:
     required = " AND ".join(_fts_clause(c, lang) for c in parsed.required)
     anywhere = " OR ".join(_fts_atom(atom, lang) for c in parsed.required for atom in c.atoms())
     session_expr = f"({required})"
-    moment_expr = f"{{text context}} : ({required}) AND text : ({anywhere})"
+    if len(parsed.required) == 1:  # the same condition, evaluated once: the common case
+        moment_expr = f"text : ({required})"
+    else:
+        moment_expr = f"{{text context}} : ({required}) AND text : ({anywhere})"
     if parsed.excluded:
         excluded = " OR ".join(_fts_atom(atom, lang) for atom in parsed.excluded)
         session_expr += f" NOT ({excluded})"
@@ -261,12 +273,31 @@ class EmbeddedEngine(SearchEngine):
             connection = sqlite3.connect(key, timeout=30, isolation_level=None, check_same_thread=False)
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=NORMAL")
-            for statement in _schema():
-                connection.execute(statement)
+            self._prepare_schema(connection)
         except (OSError, sqlite3.Error) as error:
             raise EngineUnavailable(f"The search index at {self.path} cannot be opened: {error}") from error
         connections[key] = connection
         return connection
+
+    @staticmethod
+    def _prepare_schema(connection: sqlite3.Connection) -> None:
+        (version,) = connection.execute("PRAGMA user_version").fetchone()
+        if version != SCHEMA_VERSION:
+            connection.execute("BEGIN IMMEDIATE")
+            (version,) = connection.execute("PRAGMA user_version").fetchone()
+            if version != SCHEMA_VERSION:  # another process may have done it meanwhile
+                if version:
+                    logger.warning(
+                        "Search index schema %s replaced by %s: run search_index --rebuild",
+                        version,
+                        SCHEMA_VERSION,
+                    )
+                for table in _TABLES:
+                    connection.execute(f"DROP TABLE IF EXISTS {table}")
+                for statement in _schema():
+                    connection.execute(statement)
+                connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            connection.execute("COMMIT")
 
     def _run(self, work):
         """Run ``work(connection)``; storage failures become EngineUnavailable."""
@@ -340,18 +371,18 @@ class EmbeddedEngine(SearchEngine):
                 analyse(doc.summary, lang),
                 analyse(" ".join(doc.speakers), lang),
             ),
-            "moments": [(m.start, m.end, m.text, analyse(m.text, lang)) for m in doc.moments],
+            # Positions beyond the id range would spill into the next session's ids.
+            "moments": [
+                (m.start, m.end, m.text, analyse(m.text, lang)) for m in doc.moments[: 1 << MOMENT_BITS]
+            ],
             "context": context,
         }
 
     @staticmethod
     def _delete(connection: sqlite3.Connection, session_id: int) -> None:
+        first, last = session_id << MOMENT_BITS, ((session_id + 1) << MOMENT_BITS) - 1
         for lang in LANGUAGES:
-            connection.execute(
-                f"DELETE FROM moment_text_{lang} "
-                "WHERE rowid IN (SELECT id FROM moments WHERE session_id = ?)",
-                (session_id,),
-            )
+            connection.execute(f"DELETE FROM moment_text_{lang} WHERE rowid BETWEEN ? AND ?", (first, last))
             connection.execute(f"DELETE FROM session_text_{lang} WHERE rowid = ?", (session_id,))
         for table in ("moments", "facet_values", "sessions"):
             connection.execute(f"DELETE FROM {table} WHERE session_id = ?", (session_id,))
@@ -369,14 +400,15 @@ class EmbeddedEngine(SearchEngine):
             f"INSERT INTO session_text_{lang} (rowid, title, summary, speakers) VALUES (?, ?, ?, ?)",
             rows["text"],
         )
-        for start, end, text, stemmed in rows["moments"]:
-            cursor = connection.execute(
-                'INSERT INTO moments (session_id, start, "end", text) VALUES (?, ?, ?, ?)',
-                (session_id, start, end, text),
+        for position, (start, end, text, stemmed) in enumerate(rows["moments"]):
+            moment_id = (session_id << MOMENT_BITS) | position
+            connection.execute(
+                'INSERT INTO moments (id, session_id, start, "end", text) VALUES (?, ?, ?, ?, ?)',
+                (moment_id, session_id, start, end, text),
             )
             connection.execute(
-                f"INSERT INTO moment_text_{lang} (rowid, text, context, session_id) VALUES (?, ?, ?, ?)",
-                (cursor.lastrowid, stemmed, rows["context"], session_id),
+                f"INSERT INTO moment_text_{lang} (rowid, text, context) VALUES (?, ?, ?)",
+                (moment_id, stemmed, rows["context"]),
             )
 
     def _write(self, work) -> None:
@@ -470,13 +502,13 @@ class EmbeddedEngine(SearchEngine):
                     (session_expr,),
                 ):
                     scores[session_id] = scores.get(session_id, 0.0) + SESSION_FIELD_BOOST * score
-                for moment_id, session_id, score in connection.execute(
-                    f"SELECT rowid, session_id, -bm25(moment_text_{lang}, {MOMENT_WEIGHTS}) "
+                for moment_id, score in connection.execute(
+                    f"SELECT rowid, -bm25(moment_text_{lang}, {MOMENT_WEIGHTS}) "
                     f"FROM moment_text_{lang} "
                     f"WHERE moment_text_{lang} MATCH ?",
                     (moment_expr,),
                 ):
-                    moment_scores.setdefault(session_id, []).append((score, moment_id))
+                    moment_scores.setdefault(moment_id >> MOMENT_BITS, []).append((score, moment_id))
             for session_id, found in moment_scores.items():
                 found.sort(key=lambda pair: (-pair[0], pair[1]))
                 # A session ranks by its best moments (three at most, the ones shown).
