@@ -10,7 +10,7 @@ from wagtail.signals import page_published
 from library.models import Recording, SessionPage
 
 from .models import Transcript
-from .queueing import queue_if_needed
+from .queueing import queue_facts_if_missing, queue_if_needed
 from .signals import transcript_changed
 
 
@@ -22,9 +22,11 @@ def recording_saved(sender, instance, raw=False, **kwargs):
 
 
 def session_published(sender, instance, **kwargs):
-    """A published session whose language (or recording) changed."""
+    """A published session whose language (or recording) changed, or that lacks the recording's facts."""
     if instance.recording_id:
         transaction.on_commit(partial(queue_if_needed, instance.recording_id))
+        if instance.duration is None:
+            transaction.on_commit(partial(queue_facts_if_missing, instance.recording_id))
 
 
 def transcript_deleted(sender, instance, **kwargs):

@@ -4,10 +4,10 @@ import pytest
 from django.core.files.base import ContentFile
 from django_tasks import default_task_backend
 
-from tests.factories import make_recording, make_session
+from tests.factories import generate_tone, make_recording, make_session
 from transcripts.models import Transcript
 from transcripts.queueing import queue_transcription
-from transcripts.tasks import transcribe_recording
+from transcripts.tasks import probe_recording, transcribe_recording
 
 pytestmark = pytest.mark.django_db
 
@@ -123,3 +123,25 @@ def test_rolled_back_upload_queues_nothing(jobs, django_capture_on_commit_callba
             make_recording(title="Upload")
             raise RuntimeError("upload form failed")
     assert jobs == []
+
+
+def test_new_session_on_a_transcribed_recording_gets_its_duration(
+    home, tmp_path, django_capture_on_commit_callbacks
+):
+    recording = make_recording(generate_tone(tmp_path / "tone.wav", seconds=2.0), title="Tone")
+    Transcript.objects.update_or_create(
+        recording=recording,
+        defaults=dict(
+            status=Transcript.Status.NO_SPEECH,
+            requested_language="en",
+            source_file=f"{recording.file.name}:{recording.file.size}",
+        ),
+    )
+    default_task_backend.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        session = make_session(home, title="Tone", language="en", recording=recording)
+    probes = [job for job in default_task_backend.results if job.task.func is probe_recording.func]
+    assert [job.args for job in probes] == [[recording.pk]]
+    assert probe_recording.call(recording.pk) == {"recording_id": recording.pk, "probed": True}
+    session.refresh_from_db()
+    assert session.duration == pytest.approx(2.0, abs=0.05)
