@@ -15,20 +15,16 @@ from wagtail import hooks
 
 @dataclass(frozen=True)
 class Figure:
-    value: str  # already formatted for people ("107", "38.5")
-    label: str  # what it counts ("sessions", "hours of recordings")
+    value: str  # already formatted for people ("107", "38.5 hours")
+    label: str  # what it counts ("Sessions", "Recorded")
 
 
 def format_hours(seconds: float | None) -> str:
-    """Hours with one decimal; below a tenth of an hour, minutes (so short demos don't read 0.0)."""
+    """'38.5 hours'; under an hour in minutes ('12 min'), so a small library doesn't read '0.0'."""
     seconds = seconds or 0.0
-    if 0 < seconds < 360:
-        return f"{max(1, round(seconds / 60))} min"
-    return f"{seconds / 3600:.1f}"
-
-
-def hours_label(seconds: float | None, what: str) -> str:
-    return what if 0 < (seconds or 0) < 360 else f"hours {what}"
+    if seconds < 3600:
+        return f"{round(seconds / 60)} min" if seconds else "0 hours"
+    return f"{seconds / 3600:.1f} hours"
 
 
 def library_figures(request) -> list[Figure]:
@@ -38,8 +34,8 @@ def library_figures(request) -> list[Figure]:
     sessions = SessionPage.objects.live().public()
     seconds = sessions.aggregate(total=Sum("duration"))["total"]
     return [
-        Figure(f"{sessions.count()}", "sessions"),
-        Figure(format_hours(seconds), hours_label(seconds, "of recordings")),
+        Figure(f"{sessions.count()}", "Sessions"),
+        Figure(format_hours(seconds), "Recorded"),
     ]
 
 

@@ -2,11 +2,11 @@
 
 It lives here because library may not import transcripts; the reports app reads both."""
 
-from library.figures import Figure, format_hours, hours_label
+from library.figures import Figure, format_hours
 
 from .transcription import seconds_transcribed
 
 
 def transcribed_figures(request) -> list[Figure]:
     seconds = seconds_transcribed(public_only=True)
-    return [Figure(format_hours(seconds), hours_label(seconds, "transcribed"))]
+    return [Figure(format_hours(seconds), "Transcribed")]

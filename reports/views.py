@@ -12,7 +12,7 @@ from wagtail.admin.ui.tables import BaseColumn, Column, DateColumn, NumberColumn
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.reports import ReportView
 
-from library.figures import format_hours, hours_label
+from library.figures import format_hours
 from transcripts.models import Transcript
 
 from . import search_insights, transcription
@@ -82,7 +82,6 @@ class TranscriptionQueueView(ReportView):
             status_counts=transcription.status_counts(),
             current_status=self.status,
             hours_transcribed=format_hours(seconds),
-            hours_transcribed_label=hours_label(seconds, "transcribed"),
             no_results_message=_("No transcripts with this status."),
         )
         return context

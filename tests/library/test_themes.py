@@ -95,7 +95,7 @@ class ClipTests(WagtailPageTestCase):
         self.assertEqual(response.status_code, 200)
         html = response.content.decode()
         self.assertIn(f'href="{self.session.url}?t=65&amp;end=125"', html)
-        self.assertIn("1:05</time>–<time>2:05", html)
+        self.assertIn("1:05–2:05", html)
         self.assertIn("Het advies.", html)
         self.assertIn("Waarom open data ertoe doet.", html)
         # The session page opens at the clip and marks its range.
@@ -207,9 +207,9 @@ class HomePageTests(WagtailPageTestCase):
         self.assertEqual(response.status_code, 200)
         html = response.content.decode()
         figures = {f.label: f.value for f in response.context["figures"]}
-        self.assertEqual(figures["sessions"], "2")  # the private session is not counted
-        self.assertEqual(figures["hours of recordings"], "2.0")
-        self.assertIn("<dd>2.0</dd>", html)
+        self.assertEqual(figures["Sessions"], "2")  # the private session is not counted
+        self.assertEqual(figures["Recorded"], "2.0 hours")
+        self.assertIn("<dt>Recorded</dt><dd>2.0 hours</dd>", html)
         self.assertIn("Featured themes", html)
         self.assertIn("Digitale overheid", html)
         self.assertNotIn("Niet uitgelicht", html)

@@ -51,7 +51,8 @@ class SearchInsightsTests(TestCase):
         # Through the public search page (the embedded engine, empty index): it logs the query.
         response = self.client.get("/search/", {"q": "zeppelinhaven"})
         self.assertEqual(response.status_code, 200)
-        self.assertEqual(QueryLog.objects.get().result_count, 0)
+        logged = QueryLog.objects.get()
+        self.assertEqual((logged.query, logged.result_count, logged.error), ("zeppelinhaven", 0, ""))
         html = self.client.get("/admin/editor-reports/search-insights/").content.decode()
         zero_section = html[html.index("Queries that found nothing") :]
         self.assertIn("<td>zeppelinhaven</td><td>1</td>", zero_section)

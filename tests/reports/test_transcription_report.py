@@ -41,7 +41,7 @@ class TranscriptionReportTests(TestCase):
         self.assertIn(f'href="/admin/pages/{self.session.pk}/edit/"', html)
         self.assertIn('Failed: <span data-status="failed">1</span>', html)
         self.assertIn('Done: <span data-status="done">1</span>', html)
-        self.assertIn("<strong>1.5</strong> hours transcribed", html)
+        self.assertIn("Transcribed: <strong>1.5 hours</strong> of audio", html)
         self.assertNotIn("Goede opname", html)  # the list shows one status: failed by default
         self.assertIn("Retry", html)
 
@@ -105,6 +105,6 @@ class HomeFiguresTests(TestCase):
         SessionPage.objects.filter(slug="openbaar").update(duration=2700.0)
         response = self.client.get("/")
         figures = {f.label: f.value for f in response.context["figures"]}
-        self.assertEqual(figures["hours transcribed"], "0.8")  # 45 minutes; the private 10 h not counted
-        self.assertEqual(figures["hours of recordings"], "0.8")
-        self.assertIn("<dt>hours transcribed</dt><dd>0.8</dd>", response.content.decode())
+        self.assertEqual(figures["Transcribed"], "45 min")  # the private session's 10 hours not counted
+        self.assertEqual(figures["Recorded"], "45 min")
+        self.assertIn("<dt>Transcribed</dt><dd>45 min</dd>", response.content.decode())
