@@ -45,6 +45,8 @@ def test_listing_shows_columns_and_filters_by_status(admin_client, home):
     assert "Broken upload" in failed and "Done talk" not in failed
     done = admin_client.get(reverse("transcripts_admin:index_results"), {"status": "done"}).content.decode()
     assert "Done talk" in done and "Broken upload" not in done
+    found = admin_client.get(url, {"q": "Broken"}).content.decode()
+    assert "Broken upload" in found and "Done talk" not in found
     # Transcripts are only made by the pipeline: no "add" view.
     assert "/admin/transcripts/new/" not in html
 
