@@ -18,8 +18,9 @@ def silent_wav(path: Path, seconds: float = 5.0) -> Path:
 
 
 def video_without_audio(path: Path, seconds: float = 3.0) -> Path:
-    ffmpeg("-f", "lavfi", "-i", f"testsrc=size=320x240:rate=10:duration={seconds}",
-           "-c:v", "libx264", "-pix_fmt", "yuv420p", "-preset", "ultrafast", str(path))
+    source = f"testsrc=size=320x240:rate=10:duration={seconds}"
+    encode = ["-c:v", "libx264", "-pix_fmt", "yuv420p", "-preset", "ultrafast"]
+    ffmpeg("-f", "lavfi", "-i", source, *encode, str(path))
     return path
 
 
