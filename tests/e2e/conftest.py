@@ -102,22 +102,7 @@ def _build_site(root: Path, log: Path):
     _manage(root, log, "db_worker", "--batch", "--no-startup-delay")
     if "search_index" in commands:
         _manage(root, log, "search_index", "--rebuild")
-    _manage(root, log, "shell", "-c", CURATE_SCRIPT)
     (root / BUILT_MARKER).write_text("ok\n")
-
-
-# An editor curating a clip of the JFK session on a theme page, where the demo has none:
-# the theme journey needs one (3-8 s: "ask not what your country can do for you").
-CURATE_SCRIPT = """
-from library.models import SessionPage, ThemePage
-jfk = SessionPage.objects.filter(slug="jfk-ask-not").first()
-theme = ThemePage.objects.filter(slug="working-in-the-open").first()
-if jfk and theme and not any(b.block_type == "clip" for b in theme.body):
-    theme.body.append(("clip", {"session": jfk, "start": 3.0, "end": 8.0,
-                                "note": "Ask not what your country can do for you."}))
-    theme.save_revision().publish()
-    print("added clip of", jfk.slug, "to", theme.slug)
-"""
 
 
 def _wait_until_serving(url: str, process: subprocess.Popen, log: Path, timeout: float = 60):
@@ -145,6 +130,10 @@ def live_site(tmp_path_factory) -> LiveSite:
     log.write_text("")
     if not (root / BUILT_MARKER).exists():
         _build_site(root, log)
+    elif "search_index" in _commands(root, log):
+        # A kept site: bring its schema and search index up to the code under test (cheap).
+        _manage(root, log, "migrate", "--noinput")
+        _manage(root, log, "search_index", "--rebuild")
 
     port = free_port()
     url = f"http://127.0.0.1:{port}"
