@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator
 
-from library.models import SessionPage
+from library.models import SessionPage, ThemePage
 from search.analysis import analysis_language
 from search.engines.base import MomentDocument, SessionDocument
 from transcripts.models import Transcript
@@ -62,6 +62,12 @@ def _transcript(session: SessionPage) -> Transcript | None:
     return Transcript.objects.filter(recording_id=session.recording_id, status=Transcript.Status.DONE).first()
 
 
+def _theme_titles(session: SessionPage) -> tuple[str, ...]:
+    """Live themes that include the session; a private theme's title stays out of facets."""
+    themes = ThemePage.objects.live().public().filter(session_links__session=session).distinct()
+    return tuple(themes.order_by("title").values_list("title", flat=True))
+
+
 def _poster_url(session: SessionPage) -> str:
     if not session.poster_id:
         return ""
@@ -87,7 +93,7 @@ def session_document(session: SessionPage) -> SessionDocument:
         language=language,
         speakers=tuple(session.speaker_names),
         organisations=tuple(session.organisation_names),
-        themes=tuple(session.theme_titles),
+        themes=_theme_titles(session),
         event=session.event_name,
         year=year,
         date=session.date.isoformat() if session.date else "",

@@ -14,17 +14,28 @@ from library.models import HomePage, ThemeIndexPage, ThemePage, ThemeSession
 from search.engines import get_engine
 from tests.factories import make_recording, make_session
 from transcripts.models import Segment, Transcript
+from transcripts.queueing import file_signature
 
 
 def add_transcript(session, texts, language="en", seconds=10.0, status=Transcript.Status.DONE):
     """A done transcript on the session's recording: one segment of ``seconds`` per text."""
     recording = session.recording or make_recording(title=f"Recording of {session.title}")
     if session.recording_id != recording.pk:
-        # Straight to the row: publishing here would make a draft live.
-        type(session).objects.filter(pk=session.pk).update(recording=recording)
+        session.recording = recording
+        revision = session.save_revision()
+        if session.live:  # a draft stays a draft
+            revision.publish()
         session.refresh_from_db()
+    # As the transcription pipeline leaves it, so publishing the session again does not
+    # re-queue a transcription (which would take the "done" transcript away).
     transcript, _ = Transcript.objects.update_or_create(
-        recording=recording, defaults={"status": status, "language": language}
+        recording=recording,
+        defaults={
+            "status": status,
+            "language": language,
+            "requested_language": session.language,
+            "source_file": file_signature(recording),
+        },
     )
     transcript.replace_segments(
         [Segment(start=n * seconds, end=(n + 1) * seconds, text=text) for n, text in enumerate(texts)]
@@ -47,7 +58,7 @@ def make_theme(title, sessions=(), live=True):
     if index is None:
         index = home.add_child(instance=ThemeIndexPage(title="Themes", slug="themes"))
         index.save_revision().publish()
-    theme = ThemePage(title=title, slug=uuid.uuid4().hex[:10])
+    theme = ThemePage(title=title, slug=uuid.uuid4().hex[:10], live=live)
     for session in sessions:
         theme.session_links.add(ThemeSession(session=session))
     index.add_child(instance=theme)

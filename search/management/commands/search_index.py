@@ -47,7 +47,9 @@ class Command(BaseCommand):
             raise CommandError(f"The search engine is unavailable: {error}") from error
 
     def _rebuild(self, verbosity: int):
-        with tqdm(total=None, unit="session", desc="Indexing", disable=verbosity == 0) as bar:
+        # tqdm draws on the command's own stderr stream (call_command may redirect it).
+        stream = getattr(self.stderr, "_out", None)
+        with tqdm(total=None, unit="session", desc="Indexing", disable=verbosity == 0, file=stream) as bar:
 
             def progress(done, total):
                 bar.total = total

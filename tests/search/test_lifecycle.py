@@ -1,0 +1,186 @@
+"""Keeping the index in step with the database: signals -> jobs on commit -> index, the
+outbox when the engine is down, and the search_index command. Embedded engine (the
+contract tests cover both engines)."""
+
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+from django_tasks import default_task_backend
+from wagtail.models import PageViewRestriction
+
+from library.models import Organisation, SessionPage, ThemeSession
+from search import service
+from search.engines import get_engine
+from search.engines.base import EngineUnavailable
+from search.models import PendingIndexChange
+from tests.factories import make_event, make_private
+from tests.search.helpers import engine_down, make_theme, run_enqueued, session_with
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def embedded(settings, tmp_path):
+    settings.SEARCH_ENGINE = "embedded"
+    settings.SEARCH_EMBEDDED_PATH = tmp_path / "index.sqlite3"
+    default_task_backend.clear()
+    yield
+    default_task_backend.clear()
+
+
+def found(text, **filters):
+    return [hit.session_id for hit in service.search(text, filters).hits]
+
+
+def enqueued_session_ids():
+    return sorted(r.args[0] for r in default_task_backend.results if r.task.module_path.startswith("search."))
+
+
+def test_jobs_are_enqueued_only_on_commit(django_capture_on_commit_callbacks):
+    session = session_with("Commit", ["Nothing yet."])
+    default_task_backend.clear()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        session.unpublish()
+    assert enqueued_session_ids() == []  # nothing before the commit
+    for callback in callbacks:
+        callback()
+    assert enqueued_session_ids() == [session.pk]
+
+
+def test_privacy_restriction_added_and_removed(django_capture_on_commit_callbacks):
+    session = session_with("Privacy", ["Confidential budgets."])
+    service.rebuild()
+    with django_capture_on_commit_callbacks(execute=True):
+        restriction = make_private(session, PageViewRestriction.PASSWORD, password="x")
+    run_enqueued()
+    assert found("budgets") == []
+
+    with django_capture_on_commit_callbacks(execute=True):
+        restriction.delete()
+    run_enqueued()
+    assert found("budgets") == [session.pk]
+
+
+def test_restricting_a_parent_hides_the_sessions_below_it(django_capture_on_commit_callbacks):
+    session = session_with("Below", ["Hidden below the home page."])
+    service.rebuild()
+    with django_capture_on_commit_callbacks(execute=True):
+        make_private(session.get_parent())
+    run_enqueued()
+    assert found("hidden") == []
+
+
+def test_deleting_a_session_removes_it(django_capture_on_commit_callbacks):
+    session = session_with("Deleted", ["Gone tomorrow."])
+    service.rebuild()
+    with django_capture_on_commit_callbacks(execute=True):
+        SessionPage.objects.get(pk=session.pk).delete()
+    run_enqueued()
+    assert found("gone") == [] and get_engine().indexed_session_ids() == set()
+
+
+def test_a_new_slug_updates_the_indexed_url(django_capture_on_commit_callbacks):
+    session = session_with("Mover", ["Moving house."], slug="mover")
+    service.rebuild()
+    old_url = service.search("moving").hits[0].url
+
+    with django_capture_on_commit_callbacks(execute=True):
+        page = SessionPage.objects.get(pk=session.pk)
+        page.slug = "moved"
+        page.save_revision().publish()
+    run_enqueued()
+    new_url = service.search("moving").hits[0].url
+    assert new_url != old_url and new_url.endswith("/moved/")
+
+
+def test_theme_links_changes_reach_the_sessions(django_capture_on_commit_callbacks):
+    kept = session_with("Kept", ["Water management."])
+    dropped = session_with("Dropped", ["Water quality."])
+    service.rebuild()
+    with django_capture_on_commit_callbacks(execute=True):
+        theme = make_theme("Water", [kept, dropped])
+    run_enqueued()
+    assert dict(service.search("water").facets["theme"]) == {"Water": 2}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        theme.session_links.remove(ThemeSession.objects.get(theme=theme, session=dropped))
+        theme.save_revision().publish()
+    run_enqueued()
+    assert dict(service.search("water").facets["theme"]) == {"Water": 1}
+    assert found("water", theme=["Water"]) == [kept.pk]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        theme.unpublish()
+    run_enqueued()
+    assert service.search("water").facets["theme"] == []
+
+
+def test_snippet_changes_reach_the_sessions(django_capture_on_commit_callbacks):
+    event = make_event("Festival", 2026)
+    session = session_with("Snippets", ["Organised well."], event=event)
+    organisation = Organisation.objects.create(name="Ministerie A")
+    session.organisations.add(organisation)
+    session.save_revision().publish()
+    service.rebuild()
+    assert dict(service.search("organised").facets["organisation"]) == {"Ministerie A": 1}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        organisation.name = "Ministerie B"
+        organisation.save()
+        event.name = "Kennisfestival"
+        event.save()
+    run_enqueued()
+    facets = service.search("organised").facets
+    assert dict(facets["organisation"]) == {"Ministerie B": 1}
+    assert dict(facets["event"]) == {"Kennisfestival 2026": 1}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        organisation.delete()
+    run_enqueued()
+    assert service.search("organised").facets["organisation"] == []
+
+
+def test_engine_down_keeps_changes_and_a_successful_run_drains_them(settings, tmp_path):
+    first = session_with("First", ["Apples."])
+    second = session_with("Second", ["Pears."])
+    third = session_with("Third", ["Plums."])
+
+    with engine_down("embedded", settings, tmp_path):
+        for session in (first, second):
+            with pytest.raises(EngineUnavailable, match="cannot be opened"):
+                service.index_session(session.pk)
+        with pytest.raises(EngineUnavailable):
+            service.index_session(first.pk)
+    pending = {p.session_id: p for p in PendingIndexChange.objects.all()}
+    assert set(pending) == {first.pk, second.pk}
+    assert pending[first.pk].attempts == 2 and "cannot be opened" in pending[first.pk].last_error
+
+    service.index_session(third.pk)  # the engine is back: this run drains the outbox
+
+    assert PendingIndexChange.objects.count() == 0
+    assert get_engine().indexed_session_ids() == {first.pk, second.pk, third.pk}
+
+
+def test_search_index_command(settings, tmp_path):
+    sessions = [session_with(f"Command {n}", [f"Word{n} spoken."]) for n in range(3)]
+    out, err = io.StringIO(), io.StringIO()
+
+    call_command("search_index", "--rebuild", stdout=out, stderr=err)
+
+    assert "3 sessions" in out.getvalue()
+    assert "3/3" in err.getvalue()  # tqdm's progress bar
+    assert get_engine().indexed_session_ids() == {s.pk for s in sessions}
+
+    with engine_down("embedded", settings, tmp_path):
+        with pytest.raises(CommandError, match="unavailable"):
+            call_command("search_index", "--rebuild", stdout=io.StringIO(), stderr=io.StringIO())
+        with pytest.raises(EngineUnavailable):
+            service.index_session(sessions[0].pk)
+    out = io.StringIO()
+    call_command("search_index", "--retry-pending", "--status", stdout=out)
+    assert "Retried 1 pending change(s); 0 still pending." in out.getvalue()
+    assert "sessions indexed: 3" in out.getvalue()
+
+    with pytest.raises(CommandError):
+        call_command("search_index")
