@@ -7,8 +7,9 @@ of ~6 s, windowed into ~30 s moments as the service indexes them); scale 10 and 
 multiply the sessions. The text is real Dutch and English found offline on this
 machine: the translation catalogues (.mo) of installed programs and packages (English
 msgid with its Dutch msgstr) and the docstrings of Python's standard library. Nothing is
-downloaded. Sessions are generated deterministically (seeded per session), lazily, so
-scale 100 does not need the whole corpus in memory.
+downloaded. Sessions are generated deterministically from those pools (seeded per
+session; the pools depend on what is installed), lazily, so scale 100 does not need the
+whole corpus in memory.
 
 For every engine and scale it prints: full re-index time (``rebuild``), bulk throughput
 in moments/s, and p50/p95/max latency over the query set (1–3 words and quoted phrases
@@ -17,7 +18,8 @@ directly with SessionDocuments — no Django database — so the bench runs stan
 
 OpenSearch: uses ``OPENSEARCH_URL`` (default http://127.0.0.1:9200) when a node answers
 there; otherwise it starts its own node with ``search-node/start.sh`` on
-``SEARCH_NODE_PORT`` (default 9250) and stops it afterwards.
+``SEARCH_NODE_PORT`` (default 9250; heap ``SEARCH_NODE_HEAP``, default 2g) and stops it
+afterwards.
 """
 
 from __future__ import annotations
@@ -257,7 +259,8 @@ class OpenSearchNode:
         port = os.environ.get("SEARCH_NODE_PORT", "9250")
         self.url = f"http://127.0.0.1:{port}"
         print(f"no node answers; starting one with search-node/start.sh on port {port}", flush=True)
-        env = {**os.environ, "SEARCH_NODE_PORT": port}
+        # 2 GB heap: scale 100 (1.6M moments) ran fine with it; the dev default is 512 MB.
+        env = {"SEARCH_NODE_HEAP": "2g", **os.environ, "SEARCH_NODE_PORT": port}
         subprocess.run([str(REPO_ROOT / "search-node" / "start.sh")], check=True, env=env, cwd=REPO_ROOT)
         self.started = True
         deadline = time.monotonic() + 180

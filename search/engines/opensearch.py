@@ -32,9 +32,11 @@ Index design
 from __future__ import annotations
 
 import html
+import re
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from search import dsl
@@ -398,7 +400,7 @@ class OpenSearchEngine(SearchEngine):
         over all matching moments (measured 3-4x slower at 1x)."""
         started = time.perf_counter()
         filters = self._filter_queries(query.filters)
-        text = _checked_text(query.text)
+        text = parse_visitor_query(query.text)
         hits_search = self._hits_search(query, text, filters)
         with self._reachable():
             try:
@@ -425,10 +427,12 @@ class OpenSearchEngine(SearchEngine):
             took_ms=(time.perf_counter() - started) * 1000,
         )
 
-    def _execute(self, hits_search: dsl.Search, text: str, filters: dict[str, dsl.Q]) -> tuple[dict, dict]:
+    def _execute(
+        self, hits_search: dsl.Search, text: VisitorQuery, filters: dict[str, dsl.Q]
+    ) -> tuple[dict, dict]:
         raw = hits_search.execute().to_dict()
         matched = None  # browsing: every session matches
-        if text:
+        if not text.is_empty:
             matched = [bucket["key"] for bucket in raw["aggregations"]["matched"]["buckets"]]
             if not matched:
                 return raw, None
@@ -458,10 +462,9 @@ class OpenSearchEngine(SearchEngine):
         return queries
 
     @staticmethod
-    def _text_query(text: str) -> dsl.Q:
+    def _text_query(text: VisitorQuery) -> dsl.Q:
         """Match sessions (title, summary, speakers) and moments (their text), per language.
 
-        ``simple_query_string`` never raises on odd syntax; quotes make phrases, ``-`` excludes.
         A moment must contain at least one query term in its own text (so its snippet shows
         why it is there); the remaining terms may match its session's title or speakers."""
         clauses = []
@@ -472,7 +475,7 @@ class OpenSearchEngine(SearchEngine):
                 dsl.Q(
                     "bool",
                     filter=[dsl.Q("term", kind="session"), in_language],
-                    must=[_simple_query(text, session_fields, "and")],
+                    must=[_simple_query(text.required, session_fields, "and")],
                 )
             )
             clauses.append(
@@ -481,14 +484,14 @@ class OpenSearchEngine(SearchEngine):
                     filter=[
                         dsl.Q("term", kind="moment"),
                         in_language,
-                        _simple_query(text, [f"text_{lang}"], "or"),
+                        _simple_query(text.any_term, [f"text_{lang}"], "or"),
                     ],
-                    must=[_simple_query(text, [f"text_{lang}", *session_fields], "and")],
+                    must=[_simple_query(text.required, [f"text_{lang}", *session_fields], "and")],
                 )
             )
         return dsl.Q("bool", should=clauses, minimum_should_match=1)
 
-    def _hits_search(self, query: SearchQuery, text: str, filters: dict[str, dsl.Q]) -> dsl.Search:
+    def _hits_search(self, query: SearchQuery, text: VisitorQuery, filters: dict[str, dsl.Q]) -> dsl.Search:
         """One page of sessions, each with its best moments; plus the ids of all matches."""
         if query.page < 1 or query.per_page < 1:
             raise QueryError("Page and page size must be positive numbers.")
@@ -500,7 +503,7 @@ class OpenSearchEngine(SearchEngine):
             .source(excludes=["text_nl", "text_en"])
             .extra(track_total_hits=False)  # the total is counted in sessions, by the facets request
         )
-        if text:
+        if not text.is_empty:
             search = search.query(self._text_query(text))
             search = search.collapse(
                 "session_id",
@@ -591,13 +594,72 @@ class OpenSearchEngine(SearchEngine):
         )
 
 
-def _checked_text(text: str) -> str:
+# A visitor's query: "phrases" (an unbalanced quote runs to the end), bare words, "OR".
+_TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
+# Characters simple_query_string reads as operators; in a word they only separate.
+_OPERATORS = re.compile(r'[+|"*()~\\]')
+_WORD_CHAR = re.compile(r"[^\W_]")
+
+
+@dataclass(frozen=True)
+class VisitorQuery:
+    """The query in simple_query_string syntax, built from the visitor's text.
+
+    The same reading as the embedded engine: words and "phrases" are all required,
+    ``a OR b`` offers alternatives, ``-word`` excludes; every other operator character
+    is a separator, so no input reaches the engine as syntax (no prefix*, fuzzy~, ...)."""
+
+    required: str  # every clause, for default_operator=and
+    any_term: str  # any required word or phrase, for default_operator=or
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.required
+
+
+def parse_visitor_query(text: str) -> VisitorQuery:
     text = (text or "").strip()
-    if len(text) > MAX_QUERY_CHARS or len(text.split()) > MAX_QUERY_WORDS:
-        raise QueryError(
-            f"The search is too long: use at most {MAX_QUERY_WORDS} words and {MAX_QUERY_CHARS} characters."
-        )
-    return text
+    too_long = QueryError(
+        f"The search is too long: use at most {MAX_QUERY_WORDS} words and {MAX_QUERY_CHARS} characters."
+    )
+    if len(text) > MAX_QUERY_CHARS:
+        raise too_long
+    clauses: list[list[str]] = []  # each: alternatives (a word or "a phrase")
+    excluded: list[str] = []
+    pending_or = False
+    word_count = 0
+    for match in _TOKEN.finditer(text):
+        negated, phrase, bare = match.group(1), match.group(2), match.group(3)
+        if bare is not None:
+            if bare == "OR":
+                pending_or = bool(clauses)
+                continue
+            negated = "-" if bare.startswith("-") else ""
+            atoms = [w for w in _OPERATORS.sub(" ", bare.lstrip("-")).split() if _WORD_CHAR.search(w)]
+        else:
+            inner = " ".join(w for w in _OPERATORS.sub(" ", phrase).split() if _WORD_CHAR.search(w))
+            atoms = [f'"{inner}"'] if inner else []
+        word_count += sum(len(atom.split()) for atom in atoms)
+        if negated:
+            excluded.extend(atoms)
+            continue
+        for atom in atoms:
+            if pending_or:
+                clauses[-1].append(atom)
+                pending_or = False
+            else:
+                clauses.append([atom])
+    if word_count > MAX_QUERY_WORDS:
+        raise too_long
+    if excluded and not clauses:
+        raise QueryError("Add a word to search for, not only words to leave out (-word).")
+    if not clauses:
+        return VisitorQuery(required="", any_term="")
+    required = [alts[0] if len(alts) == 1 else "(" + " | ".join(alts) + ")" for alts in clauses]
+    return VisitorQuery(
+        required=" ".join(required + [f"-{atom}" for atom in excluded]),
+        any_term=" | ".join(atom for alts in clauses for atom in alts),
+    )
 
 
 def _simple_query(text: str, fields: list[str], operator: str) -> dsl.Q:
@@ -606,8 +668,8 @@ def _simple_query(text: str, fields: list[str], operator: str) -> dsl.Q:
         query=text,
         fields=fields,
         default_operator=operator,
-        # Only the harmless operators: phrases, +/-, |, prefix*, grouping. No fuzzy/slop/regex.
-        flags="AND|OR|NOT|PHRASE|PRECEDENCE|PREFIX|WHITESPACE|ESCAPE",
+        # Only what parse_visitor_query writes: phrases, -excluded, a | b, (grouping).
+        flags="OR|NOT|PHRASE|PRECEDENCE|WHITESPACE",
         lenient=True,
     )
 

@@ -230,7 +230,15 @@ def test_odd_query_syntax_never_raises_and_overlong_queries_are_refused(engine):
     for text in ['"unclosed', "((", "-", "|||", "*", "\\", "title:budget", "~2 budget~", "+-+", "<b>"]:
         engine.search(SearchQuery(text=text))  # answers, whatever it finds
     assert engine.search(SearchQuery(text='"budget 2025" -cuts')).total == 0
-    assert engine.search(SearchQuery(text="budg*")).total == 1
+    assert engine.search(SearchQuery(text='"budget 2025" OR nothing -growth')).total == 0
+    assert engine.search(SearchQuery(text="nothing OR growth")).total == 1
+    # Operators other than quotes, OR and -word are separators: no prefix or fuzzy queries.
+    assert engine.search(SearchQuery(text="budg*")).total == 0
+    assert engine.search(SearchQuery(text="budget~ (plans)")).total == 1
+    # No words at all: browse, like an empty query.
+    assert engine.search(SearchQuery(text="((")).hits[0].moments == []
+    with pytest.raises(QueryError, match="not only words to leave out"):
+        engine.search(SearchQuery(text="-budget"))
     with pytest.raises(QueryError, match="too long"):
         engine.search(SearchQuery(text="budget " * 40))
     with pytest.raises(QueryError, match="Unknown filter"):
