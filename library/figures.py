@@ -23,7 +23,7 @@ def format_hours(seconds: float | None) -> str:
     """'38.5 hours'; under an hour in minutes ('12 min'), so a small library doesn't read '0.0'."""
     seconds = seconds or 0.0
     if seconds < 3600:
-        return f"{round(seconds / 60)} min" if seconds else "0 hours"
+        return f"{max(1, round(seconds / 60))} min" if seconds else "0 hours"
     return f"{seconds / 3600:.1f} hours"
 
 

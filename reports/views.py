@@ -116,12 +116,34 @@ class SearchInsightsView(WagtailAdminTemplateMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         per_day = search_insights.searches_per_day(self.days)
-        busiest = max((n for _day, n in per_day), default=0)
+        busiest = max(per_day, key=lambda item: item[1], default=(None, 0))
         context.update(
             days=self.days,
-            per_day=[(day, n, round(100 * n / busiest) if busiest else 0) for day, n in per_day],
+            per_day=per_day,
+            chart=column_chart(per_day),
+            busiest=busiest if busiest[1] else None,
             total_searches=sum(n for _day, n in per_day),
             top_queries=search_insights.top_queries(self.days),
             zero_result_queries=search_insights.zero_result_queries(self.days),
         )
         return context
+
+
+CHART_WIDTH, CHART_HEIGHT, CHART_TOP = 600, 150, 16  # px; room above the bars for the counts
+
+
+def column_chart(per_day):
+    """Geometry of an inline SVG column chart (one column per day; the count printed above it)."""
+    if not per_day:
+        return {"width": CHART_WIDTH, "height": CHART_HEIGHT, "columns": []}
+    step = CHART_WIDTH / len(per_day)
+    busiest = max(n for _day, n in per_day) or 1
+    columns = []
+    for i, (day, n) in enumerate(per_day):
+        height = round((CHART_HEIGHT - CHART_TOP) * n / busiest, 1)
+        columns.append(
+            {"day": day, "count": n, "x": round(i * step + 1, 1), "width": round(step - 2, 1),
+             "y": round(CHART_HEIGHT - height, 1), "height": height,
+             "label_x": round(i * step + step / 2, 1), "label_y": round(CHART_HEIGHT - height - 3, 1)}
+        )  # fmt: skip
+    return {"width": CHART_WIDTH, "height": CHART_HEIGHT, "columns": columns}

@@ -38,7 +38,8 @@ class TranscriptionPanel(Component):
 
     def get_context_data(self, parent_context):
         context = super().get_context_data(parent_context)
-        context["status_counts"] = status_counts()
+        context["status_counts"] = counts = status_counts()
+        context["any_transcripts"] = any(count for _value, _label, count in counts)
         context["report_url"] = reverse("editor_reports:transcription")
         return context
 

@@ -4,7 +4,7 @@ import datetime
 
 from django.contrib.auth import get_user_model
 from django.test import TestCase
-from django.utils import timezone
+from django.utils import dateformat, timezone
 
 from reports import search_insights
 from search.models import QueryLog
@@ -66,6 +66,12 @@ class SearchInsightsTests(TestCase):
         self.assertEqual(per_day[-1], (timezone.localdate(), 2))
         self.assertEqual(per_day[-4], (timezone.localdate() - datetime.timedelta(days=3), 1))
         self.assertEqual(sum(n for _day, n in per_day), 3)
+        # The chart: one column per day, each with its date and count as text.
+        html = self.client.get("/admin/editor-reports/search-insights/").content.decode()
+        today = dateformat.format(timezone.localdate(), "D j M")
+        self.assertIn(f"<title>{today}: 2</title>", html)
+        self.assertEqual(html.count("<rect "), 30)
+        self.assertIn("Busiest day:", html)
 
     def test_empty_log_says_so(self):
         html = self.client.get("/admin/editor-reports/search-insights/").content.decode()
