@@ -1,0 +1,121 @@
+"""The search page's markup (grouping, facets, pagination, empty states, accessibility)."""
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from search import service
+from search.models import QueryLog
+from tests.search.helpers import make_theme, session_with
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def embedded(settings, tmp_path):
+    settings.SEARCH_ENGINE = "embedded"
+    settings.SEARCH_EMBEDDED_PATH = tmp_path / "index.sqlite3"
+
+
+class Outline(HTMLParser):
+    """Headings (level, text) and every link's href, from a page."""
+
+    def __init__(self):
+        super().__init__()
+        self.headings, self.links, self._heading = [], [], None
+
+    def handle_starttag(self, tag, attrs):
+        if re.fullmatch(r"h[1-6]", tag):
+            self._heading = [int(tag[1]), ""]
+        if tag == "a":
+            self.links.append(dict(attrs).get("href", ""))
+
+    def handle_data(self, data):
+        if self._heading:
+            self._heading[1] += data
+
+    def handle_endtag(self, tag):
+        if self._heading and tag == f"h{self._heading[0]}":
+            self.headings.append((self._heading[0], self._heading[1].strip()))
+            self._heading = None
+
+
+def outline(response):
+    parser = Outline()
+    parser.feed(response.content.decode())
+    return parser
+
+
+def test_results_are_grouped_per_session_with_timestamped_moments(client):
+    session = session_with(
+        "Kunstmatige intelligentie",
+        ["Intro.", "Algoritmes in de uitvoering.", "Meer over algoritmes en toezicht."],
+        language="nl",
+        speakers=["Ann de Vries"],
+    )
+    make_theme("AI", [session])
+    service.rebuild()
+
+    response = client.get("/search/", {"q": "algoritme"})
+    page = response.content.decode()
+    parsed = outline(response)
+
+    assert response.status_code == 200
+    assert page.count('class="search-hit"') == 1
+    assert f'href="{session.url}?t=10"' in page and ">0:10</time>" in page
+    assert "<mark>Algoritmes</mark>" in page
+    assert "Ann de Vries" in page
+    assert re.search(r'role="status"[^>]*>\s*1 session for “algoritme”', page)
+    # Headings in order: h1, then h2s, then h3s under them, never skipping a level.
+    levels = [level for level, _ in parsed.headings]
+    assert levels[0] == 1 and all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False))
+    assert ("Theme" in [text for _, text in parsed.headings]) and '<label for="search-q"' in page
+
+
+def test_facet_links_keep_the_query_and_toggle_the_filter(client):
+    session_with("Water A", ["Water en klimaat."], language="nl", speakers=["Ann"])
+    session_with("Water B", ["Water and climate."], speakers=["Bob"])
+    service.rebuild()
+
+    page = client.get("/search/", {"q": "water"}).content.decode()
+    assert 'href="?q=water&amp;speaker=Ann"' in page and "(1<span" in page
+
+    filtered = client.get("/search/", {"q": "water", "speaker": "Ann"}).content.decode()
+    assert filtered.count('class="search-hit"') == 1
+    assert 'aria-current="true"' in filtered
+    assert 'href="?q=water"' in filtered  # the selected value's link removes it
+    assert 'name="speaker" value="Ann"' in filtered  # a new search keeps the filter
+
+
+def test_pagination_links(client):
+    for n in range(12):
+        session_with(f"Talk {n}", ["Procurement again."])
+    service.rebuild()
+
+    first = client.get("/search/", {"q": "procurement"}).content.decode()
+    second = client.get("/search/", {"q": "procurement", "page": "2"}).content.decode()
+
+    assert first.count('class="search-hit"') == 10 and 'href="?q=procurement&amp;page=2" rel="next"' in first
+    assert second.count('class="search-hit"') == 2 and 'rel="prev"' in second and 'rel="next"' not in second
+    assert "page 2 of 2" in second
+
+
+def test_empty_states(client):
+    session_with("Something", ["Words."])
+    service.rebuild()
+
+    browse = client.get("/search/").content.decode()
+    assert "Showing all sessions" in browse and "Try searching for" in browse
+
+    nothing = client.get("/search/", {"q": "xylophone"}).content.decode()
+    assert "No sessions found" in nothing and "Tips" in nothing and "Try searching for" in nothing
+
+    refused = client.get("/search/", {"q": "-only"})
+    assert refused.status_code == 200 and 'role="alert"' in refused.content.decode()
+
+
+def test_the_api_reports_query_errors_in_json(client):
+    body = client.get("/api/search/", {"q": "x", "year": "soon"}).json()
+    assert body["error"].startswith("Year must be a number") and body["sessions"] == []
+    assert QueryLog.objects.get().error.startswith("Year must be a number")
