@@ -101,3 +101,37 @@ def test_audit_reports_a_violation_it_is_shown(page, live_site):
 def test_real_recording_session_has_no_wcag_violations(page):
     require_shared_file("jfk.flac")
     audit(page, "/jfk-ask-not/", "session-jfk")
+
+
+def lang_of(locator) -> str:
+    """The language a screen reader uses for an element: its nearest lang attribute."""
+    return locator.evaluate("el => el.closest('[lang]').getAttribute('lang')")
+
+
+@pytest.mark.parametrize(
+    ("path", "language"),
+    [("/innovatie-in-de-publieke-sector/", "nl"), ("/accessible-government-websites/", "en")],
+)
+def test_session_page_and_transcript_say_their_language(page, path, language):
+    """WCAG 3.1.1/3.1.2: the page and its transcript are read out in the language spoken."""
+    page.goto(path)
+    assert page.locator("html").get_attribute("lang") == language
+    assert lang_of(page.locator(".transcript-text").first) == language
+    # The help text around the transcript is the site's own (English) text.
+    assert lang_of(page.locator(".transcript-help")) == "en"
+
+
+def test_dutch_parts_of_english_pages_say_they_are_dutch(page):
+    """WCAG 3.1.2 (language of parts): Dutch titles and snippets on the English search and home pages."""
+    page.goto("/search/?q=open+data")
+    assert page.locator("html").get_attribute("lang") == "en"
+    hit = page.locator(".search-hit", has=page.locator("a[href='/open-data-en-de-burger/']"))
+    assert lang_of(hit.locator("h3 a")) == "nl"
+    snippets = hit.locator(".snippet")
+    assert snippets.count() > 0
+    assert {lang_of(snippets.nth(i)) for i in range(snippets.count())} == {"nl"}
+
+    page.goto("/")
+    card = page.locator(".session-card a[href='/open-data-en-de-burger/']").first
+    assert lang_of(card) == "nl"
+    assert lang_of(page.locator(".session-card a[href='/working-in-the-open/']").first) == "en"
