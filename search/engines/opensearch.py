@@ -129,17 +129,20 @@ class MomentIndexDocument(dsl.Document):
     """The mapping of one index document: a session (``kind=session``) or a moment."""
 
     kind = dsl.Keyword()  # "session" | "moment"
-    session_id = dsl.Keyword()  # keyword: collapse and terms aggregations work on it
+    # Keyword: collapse and terms aggregations work on it. Every search aggregates on it
+    # and on the facet fields, so their global ordinals are built at refresh, not by the
+    # first visitor after each change.
+    session_id = dsl.Keyword(eager_global_ordinals=True)
     analysis = dsl.Keyword()  # "nl" | "en": which *_nl / *_en fields hold this document's text
     title = dsl.Text(fields=_language_text())
     summary = dsl.Text(fields=_language_text())
-    speakers = dsl.Keyword(multi=True, fields=_language_text())
-    organisations = dsl.Keyword(multi=True)
-    themes = dsl.Keyword(multi=True)
-    event = dsl.Keyword()
+    speakers = dsl.Keyword(multi=True, eager_global_ordinals=True, fields=_language_text())
+    organisations = dsl.Keyword(multi=True, eager_global_ordinals=True)
+    themes = dsl.Keyword(multi=True, eager_global_ordinals=True)
+    event = dsl.Keyword(eager_global_ordinals=True)
     year = dsl.Integer()
     language = dsl.Keyword()
-    date = dsl.Keyword()  # ISO date: sorts chronologically as a keyword, and "" is allowed
+    date = dsl.Keyword()  # ISO date: sorts chronologically as a keyword
     url = dsl.Keyword(index=False)
     poster_url = dsl.Keyword(index=False)
     duration = dsl.Float(index=False)
