@@ -9,6 +9,8 @@ PORT="${PORT:-8000}"
 
 $PY manage.py migrate --no-input
 $PY manage.py load_demo
+# The search index is a copy of the database: bring it in line (a few seconds).
+$PY manage.py search_index --rebuild
 $PY manage.py ensure_admin
 
 $PY manage.py db_worker &
