@@ -142,5 +142,8 @@ def transcript_status_panel(request, page):
             correct_url=reverse("transcripts_admin:edit", args=[transcript.pk]),
             retry_url=reverse("transcripts_admin:retry", args=[transcript.pk]) + "?" + query,
             segment_count=transcript.segments.count(),
+            # A corrected transcript is not redone automatically when the language changes: say so.
+            language_mismatch=transcript.status == Transcript.Status.DONE
+            and page.language not in ("auto", transcript.language),
         )
     return render_to_string("transcripts/admin/session_panel.html", context, request=request)

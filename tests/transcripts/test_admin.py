@@ -186,3 +186,14 @@ def test_session_without_recording_has_no_transcript_panel(admin_client, home):
     assert "Transcribe again" not in html
     add_url = reverse("wagtailadmin_pages:add", args=["library", "sessionpage", home.pk])
     assert admin_client.get(add_url).status_code == 200
+
+
+def test_session_panel_warns_when_a_corrected_transcript_has_another_language(admin_client, home):
+    transcript = transcript_for("Talk", Transcript.Status.DONE, home)
+    Transcript.objects.filter(pk=transcript.pk).update(
+        language="en", provenance=Transcript.Provenance.CORRECTED
+    )
+    session = transcript.recording.sessions.get()  # set to Dutch
+    html = admin_client.get(reverse("wagtailadmin_pages:edit", args=[session.pk])).content.decode()
+    assert "The transcript is in “en”, but this session is set to “nl”" in html
+    assert "not redone automatically" in html
