@@ -135,3 +135,34 @@ def test_dutch_parts_of_english_pages_say_they_are_dutch(page):
     card = page.locator(".session-card a[href='/open-data-en-de-burger/']").first
     assert lang_of(card) == "nl"
     assert lang_of(page.locator(".session-card a[href='/working-in-the-open/']").first) == "en"
+
+
+FOCUS_INDICATOR_JS = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return null;
+  const style = getComputedStyle(el);
+  const outline = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0;
+  const shadow = style.boxShadow && style.boxShadow !== 'none';
+  return {html: el.outerHTML.slice(0, 120), tag: el.tagName, visible: outline || shadow};
+}"""
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/working-in-the-open/", "/search/?q=open+data", "/themes/digitale-overheid/"]
+)
+def test_keyboard_focus_is_always_visible(page, path):
+    """WCAG 2.4.7: every stop of the Tab order shows where the focus is."""
+    page.goto(path)
+    page.wait_for_load_state("networkidle")
+    missing, stops = [], 0
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUS_INDICATOR_JS)
+        if focused is None:  # wrapped round to the browser chrome: the whole page was visited
+            break
+        stops += 1
+        # Native media controls draw their own focus ring inside the element's shadow DOM.
+        if focused["tag"] not in ("AUDIO", "VIDEO") and not focused["visible"]:
+            missing.append(focused["html"])
+    assert stops > 3, f"only {stops} focus stops on {path}"
+    assert not missing, f"no visible focus indicator on {path} for:\n" + "\n".join(missing)
