@@ -156,3 +156,25 @@ def test_the_same_title_in_another_event_is_another_session(home, tmp_path):
     run_import(tmp_path, programme, "--event", "Datafestival")
     slugs = sorted(SessionPage.objects.values_list("slug", flat=True))
     assert slugs == ["opening", "opening-2026"]
+
+
+def test_an_editors_unpublished_draft_is_kept_as_a_draft(home, tmp_path):
+    generate_tone(tmp_path / "talk.wav", seconds=1.0)
+    row = ["talk.wav", "Open data", "2026-03-05", "", "", "", "nl", "Eerst."]
+    programme = write_csv(tmp_path / "programme.csv", [row])
+    run_import(tmp_path, programme)
+    session = SessionPage.objects.get(title="Open data")
+    draft = session.get_latest_revision_as_object()
+    draft.summary = "Werk in uitvoering van de redactie."
+    draft.save_revision()  # an editor's draft, not published
+
+    row[2] = "2026-03-06"
+    write_csv(programme, [row])
+    output = run_import(tmp_path, programme)
+    assert "saved as a draft" in output
+    live = SessionPage.objects.get(pk=session.pk)
+    assert str(live.date) == "2026-03-05"  # nothing published behind the editor's back
+    latest = live.get_latest_revision_as_object()
+    assert str(latest.date) == "2026-03-06"
+    # The CSV's summary wins in the new draft; the editor sees it in the revision history.
+    assert latest.summary == "Eerst."
