@@ -41,6 +41,8 @@ def apply_media_info(recording: Recording, path: Path, info: media.MediaInfo) ->
             poster = make_poster(recording, path, info)
         except media.MediaError as exc:
             logger.warning("No poster for recording %s: %s (%s)", recording.pk, exc.message, exc.detail)
+        except Exception:  # e.g. the image library refusing the frame: never worth losing the transcript
+            logger.exception("No poster for recording %s", recording.pk)
     with transaction.atomic():
         for session in sessions:
             changes = {"duration": info.duration}
