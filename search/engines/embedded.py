@@ -471,7 +471,7 @@ class EmbeddedEngine(SearchEngine):
             raise QueryError("Page and page size must be positive numbers.")
         parsed = parse_query(query.text)
         filters = self._checked_filters(query.filters)
-        results = self._run(lambda connection: self._search(connection, query, parsed, filters))
+        results = self._run(lambda connection: self._read(connection, query, parsed, filters))
         results.took_ms = (time.perf_counter() - started) * 1000
         return results
 
@@ -488,6 +488,15 @@ class EmbeddedEngine(SearchEngine):
                 raise QueryError(f"Year must be a number, not {sorted(values)!r}.")
             filters[facet] = {v.strip() for v in values} if facet == "year" else values
         return filters
+
+    def _read(self, connection, query: SearchQuery, parsed: ParsedQuery, filters) -> SearchResults:
+        """All reads of one search in one snapshot (WAL), so a concurrent write cannot make
+        the matches, facets and hits disagree."""
+        connection.execute("BEGIN")
+        try:
+            return self._search(connection, query, parsed, filters)
+        finally:
+            connection.execute("COMMIT")
 
     def _search(self, connection, query: SearchQuery, parsed: ParsedQuery, filters) -> SearchResults:
         text_search = bool(parsed.required)
