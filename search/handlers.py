@@ -8,7 +8,7 @@ from django.db.models.signals import post_delete, post_save, pre_delete
 from wagtail.models import Page, PageViewRestriction
 from wagtail.signals import page_published, page_slug_changed, page_unpublished, post_page_move
 
-from library.models import Event, Organisation, SessionPage, Speaker, ThemePage, ThemeSession
+from library.models import Event, Organisation, Recording, SessionPage, Speaker, ThemePage, ThemeSession
 from transcripts.models import Transcript
 from transcripts.signals import transcript_changed
 
@@ -75,6 +75,11 @@ def on_restriction_changed(sender, instance, **kwargs):
     schedule(_sessions_under(page))
 
 
+def on_recording_deleted(sender, instance, **kwargs):
+    # Its sessions lose the recording (and the transcript) without being saved themselves.
+    schedule(instance.sessions.values_list("pk", flat=True))
+
+
 def on_speaker_changed(sender, instance, **kwargs):
     schedule(instance.session_links.values_list("page_id", flat=True))
 
@@ -103,6 +108,7 @@ def connect() -> None:
     post_delete.connect(
         on_restriction_changed, sender=PageViewRestriction, dispatch_uid=f"{uid}.restriction_deleted"
     )
+    pre_delete.connect(on_recording_deleted, sender=Recording, dispatch_uid=f"{uid}.recording_deleted")
     # Snippets: saved (renamed) or about to be deleted (the links still exist then).
     for model, receiver in (
         (Speaker, on_speaker_changed),

@@ -184,3 +184,15 @@ def test_search_index_command(settings, tmp_path):
 
     with pytest.raises(CommandError):
         call_command("search_index")
+
+
+def test_deleting_a_recording_drops_its_moments(django_capture_on_commit_callbacks):
+    session = session_with("Recorded", ["Tidal energy."])
+    service.rebuild()
+    assert found("tidal") == [session.pk]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        session.recording.delete()
+    run_enqueued()
+
+    assert found("tidal") == [] and found("recorded") == [session.pk]  # metadata still found
