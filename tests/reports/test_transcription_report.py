@@ -45,6 +45,13 @@ class TranscriptionReportTests(TestCase):
         self.assertNotIn("Goede opname", html)  # the list shows one status: failed by default
         self.assertIn("Retry", html)
 
+    def test_failures_export_as_csv(self):
+        response = self.client.get("/admin/editor-reports/transcription/?export=csv")
+        self.assertEqual(response.status_code, 200)
+        body = b"".join(response.streaming_content).decode()
+        self.assertIn("Kapotte opname", body)
+        self.assertIn("This file could not be read as a recording.", body)
+
     def test_other_statuses_can_be_listed(self):
         html = self.client.get("/admin/editor-reports/transcription/?status=done").content.decode()
         self.assertIn("Goede opname", html)
