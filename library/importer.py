@@ -88,10 +88,15 @@ class ImportReport:
 
 
 def read_programme(csv_path: Path) -> list[tuple[int, dict]]:
-    """(line number, row) pairs. Header names are matched case-insensitively."""
+    """(line number, row) pairs. Header names are matched case-insensitively; columns are
+    separated by commas, or by semicolons when the header is."""
     try:
         with open(csv_path, newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
+            # Spreadsheets set to Dutch save CSV with ";" between columns: follow the header.
+            first_line = handle.readline()
+            handle.seek(0)
+            delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+            reader = csv.DictReader(handle, delimiter=delimiter)
             header = [(name or "").strip().lower() for name in (reader.fieldnames or [])]
             missing = [c for c in REQUIRED_COLUMNS if c not in header]
             if missing:

@@ -178,3 +178,18 @@ def test_an_editors_unpublished_draft_is_kept_as_a_draft(home, tmp_path):
     assert str(latest.date) == "2026-03-06"
     # The CSV's summary wins in the new draft; the editor sees it in the revision history.
     assert latest.summary == "Eerst."
+
+
+def test_a_semicolon_separated_programme_from_a_dutch_spreadsheet_is_read(home, tmp_path):
+    generate_tone(tmp_path / "talk.wav", seconds=1.0)
+    programme = tmp_path / "programme.csv"
+    programme.write_text(
+        "\ufeffFile;Title;Date;Speakers;Organisation;Themes;Language;Summary\n"
+        'talk.wav;Open data;05-03-2026;"Pieter Jansen;Anouk de Vries";Gemeente;Open data;Nederlands;Kort.\n',
+        encoding="utf-8",
+    )
+    output = run_import(tmp_path, programme)
+    assert "1 created" in output
+    session = SessionPage.objects.get(title="Open data")
+    assert session.speaker_names == ["Pieter Jansen", "Anouk de Vries"]
+    assert (str(session.date), session.language) == ("2026-03-05", "nl")
