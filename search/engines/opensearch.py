@@ -2,8 +2,8 @@
 
 Index design
 * Every moment (a window of transcript segments) is one document carrying a copy of its
-  session's fields (title, summary, speakers, facets, display fields), so a search, a
-  filter and the facets all work on moment documents without joins.
+  session's fields (title, summary, speakers, facets, display fields), so a search and
+  its filters work on moment documents without joins.
 * Every session also has one ``kind=session`` document (no moment text), so a session
   without a transcript is still found by its title, summary or speakers.
 * Text is analysed per transcript language: ``text_nl``/``title.nl``/... use a Dutch
@@ -20,10 +20,14 @@ Index design
   and a second request counts facet values over those sessions' ``kind=session``
   documents, one per session. Exact up to 40,000 matching sessions
   (``MATCHED_SESSIONS_LIMIT``). A ``cardinality`` sub-aggregation per facet bucket
-  over all matching moments gave the same counts 3-4x slower.
+  over all matching moments gave the same counts 2.5-4x slower (measured at 1x and
+  10x the reference festival).
 * Facets stay stable when one is selected: selected filters go into ``post_filter``
   (they narrow the hits, not the facets), and each facet's aggregation applies all the
   *other* selected filters.
+* The visitor's text is read as the embedded engine reads it (words and "phrases"
+  required, ``a OR b``, ``-word``; see ``parse_visitor_query``) and handed to
+  ``simple_query_string`` with only those operators enabled, so no input is syntax.
 * The index is reached through an alias (``settings.OPENSEARCH_INDEX``). ``rebuild``
   loads a new concrete index ``<alias>-<timestamp>`` and swaps the alias atomically, so
   visitors never see an empty or half-filled index.
@@ -399,8 +403,7 @@ class OpenSearchEngine(SearchEngine):
 
         The first also collects the ids of every matching session; the second counts
         facet values over those sessions' own documents (one per session), so counts
-        are exact session counts and cheap, instead of per-bucket cardinality estimates
-        over all matching moments (measured 3-4x slower at 1x)."""
+        are exact session counts and cheap (see the module docstring)."""
         started = time.perf_counter()
         filters = self._filter_queries(query.filters)
         text = parse_visitor_query(query.text)
