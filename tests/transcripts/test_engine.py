@@ -1,0 +1,206 @@
+"""transcripts.engine and transcripts.model_store with the real bundled Whisper base model.
+
+No Django and no mocks: real model, real ffmpeg, the real recordings in ../shared/data.
+"""
+
+import os
+import re
+from types import SimpleNamespace
+
+import pytest
+
+from tests.transcripts import _data
+from transcripts import engine, media, model_store
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(autouse=True)
+def _requirements():
+    _data.require_ffmpeg()
+    _data.require_model()
+
+
+def normalise(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9']+", text.lower().replace("’", "'"))
+
+
+def wer(reference: str, hypothesis: str) -> float:
+    """Word error rate: word-level Levenshtein distance / number of reference words."""
+    ref, hyp = normalise(reference), normalise(hypothesis)
+    row = list(range(len(hyp) + 1))
+    for i, r in enumerate(ref, 1):
+        previous, row[0] = row[0], i
+        for j, h in enumerate(hyp, 1):
+            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (r != h))
+    return row[-1] / max(1, len(ref))
+
+
+def test_wer_helper():
+    assert wer("Ask not, what!", "ask not what") == 0
+    assert wer("a b c d", "a x c") == 0.5
+    assert wer("a b", "a b c d") == 1.0
+
+
+def assert_well_formed(result: engine.TranscriptionResult):
+    assert result.segments
+    previous_start = 0.0
+    for segment in result.segments:
+        assert 0.0 <= segment.start <= segment.end <= result.duration
+        assert segment.start >= previous_start
+        assert segment.text and segment.text == segment.text.strip()
+        previous_start = segment.start
+
+
+@pytest.mark.parametrize("batched", [False, True], ids=["plain", "batched"])
+def test_jfk_in_english(tmp_path, batched):
+    path = _data.recording("jfk.flac")
+    reference = (path.parent / "jfk.txt").read_text()
+    wav = media.extract_audio(path, tmp_path / "jfk.wav")
+    result = engine.transcribe(wav, "en", engine.WhisperConfig(), batched=batched)
+    assert result.language == "en"
+    assert result.language_probability is None  # given, not detected
+    assert result.batched is batched
+    assert result.duration == pytest.approx(11.0, abs=0.05)
+    assert_well_formed(result)
+    assert wer(reference, result.text) <= 0.05, result.text
+
+
+def test_multilingual_auto_is_detected_as_english():
+    progress = []
+    result = engine.transcribe(_data.recording("multilingual.mp3"), "auto", on_progress=progress.append)
+    assert result.language == "en"
+    assert set(result.detected_languages) == {"nl", "en"}
+    assert result.language_probability == result.detected_languages["en"] > result.detected_languages["nl"]
+    assert_well_formed(result)
+    assert "permission is hereby granted" in " ".join(normalise(result.text))
+    assert progress and progress == sorted(progress) and 0 < progress[-1] <= 1
+
+
+def test_auto_only_picks_allowed_languages():
+    audio = media.load_audio(_data.recording("jfk.flac"))
+    config = engine.WhisperConfig(allowed_languages=("nl", "de"))  # English is not allowed here
+    language, probability, scores = engine.detect_language(audio, config.allowed_languages, config)
+    assert language in {"nl", "de"} and set(scores) == {"nl", "de"}
+    assert probability == max(scores.values())
+    result = engine.transcribe(audio, "auto", config)
+    assert result.language == language
+
+
+def test_explicit_language_is_passed_as_is():
+    audio = media.load_audio(_data.recording("jfk.flac"))
+    result = engine.transcribe(audio, "nl")  # forced, even though the speech is English
+    assert result.language == "nl" and result.language_probability is None
+    with pytest.raises(engine.EngineError):
+        engine.transcribe(audio, "xx")
+
+
+@pytest.mark.parametrize("language", ["auto", "en"])
+def test_silence_has_no_segments(tmp_path, language):
+    silence = _data.make_silence(tmp_path / "silence.wav", seconds=10)
+    result = engine.transcribe(silence, language)
+    assert result.segments == [] and not result.has_speech
+    assert result.duration == pytest.approx(10.0, abs=0.05)
+    assert result.language == ("" if language == "auto" else "en")
+
+
+def test_long_audio_is_batched_in_blocks(monkeypatch):
+    """Long audio goes through the batched pipeline, in blocks split without losing a sample."""
+    audio = media.load_audio(_data.recording("multilingual.mp3"))
+    monkeypatch.setattr(engine, "BLOCK_SECONDS", 25.0)
+    monkeypatch.setattr(engine, "CUT_SEARCH_SECONDS", 5.0)
+    monkeypatch.setattr(engine, "LONG_AUDIO_SECONDS", 30.0)
+    blocks = list(engine._blocks(engine._ArrayReader(audio), engine.BLOCK_SECONDS))
+    assert len(blocks) == 3
+    assert sum(block.shape[0] for _, block in blocks) == audio.shape[0]
+    assert [offset for offset, _ in blocks][1:] == [
+        blocks[0][1].shape[0],
+        blocks[0][1].shape[0] + blocks[1][1].shape[0],
+    ]
+    result = engine.transcribe(audio, "en")
+    assert result.batched  # longer than LONG_AUDIO_SECONDS
+    assert_well_formed(result)
+    assert result.segments[-1].end > 40  # the later blocks were transcribed at their own offsets
+
+
+def test_truncated_recording_never_crashes(tmp_path):
+    cut = tmp_path / "jfk-cut.flac"
+    cut.write_bytes(_data.recording("jfk.flac").read_bytes()[:20_000])
+    try:
+        wav = media.extract_audio(cut, tmp_path / "cut.wav")
+        result = engine.transcribe(wav, "auto")
+    except media.MediaError as error:
+        assert error.message
+    else:
+        assert isinstance(result, engine.TranscriptionResult)
+
+
+def test_config_from_settings(monkeypatch):
+    import django.conf
+
+    fake = SimpleNamespace(WHISPER_MODEL="small", WHISPER_BEAM_SIZE="2", WHISPER_LANGUAGES="NL, en,")
+    monkeypatch.setattr(django.conf, "settings", fake)
+    config = engine.WhisperConfig.from_settings()
+    assert config.model == "small" and config.beam_size == 2
+    assert config.allowed_languages == ("nl", "en")
+    assert (config.device, config.compute_type, config.batch_size) == ("cpu", "int8", 4)
+    assert config.label == "small (cpu, int8)"
+
+
+def test_model_is_loaded_once_per_config():
+    assert engine.get_model() is engine.get_model(engine.WhisperConfig())
+
+
+def test_resolve_model(tmp_path):
+    bundled = model_store.resolve_model(model_store.DEFAULT_MODEL)
+    assert os.path.isfile(os.path.join(bundled, "model.bin"))
+    assert model_store.resolve_model("base") == bundled
+    assert model_store.resolve_model(bundled) == bundled  # a local directory is used as-is
+    assert model_store.resolve_model("large-v3") == "large-v3"  # faster-whisper names pass through
+    assert model_store.resolve_model("Systran/faster-whisper-small") == "Systran/faster-whisper-small"
+    with pytest.raises(model_store.ModelStoreError):
+        model_store.resolve_model(str(tmp_path / "no-such-model"))
+    with pytest.raises(model_store.ModelStoreError):
+        model_store.resolve_model(tmp_path)  # exists, but has no model.bin
+
+
+def test_model_store_rebuilds_a_corrupt_cache(tmp_path, monkeypatch):
+    cache = tmp_path / "whisper-cache"
+    monkeypatch.setenv(model_store.CACHE_ENV, str(cache))
+    assert model_store.default_cache_dir() == cache
+    directory = model_store.bundled_model_dir()
+    assert directory == cache
+    model_bin = directory / "model.bin"
+    good = model_bin.stat().st_size
+    assert good > 140_000_000
+    assert {"config.json", "tokenizer.json", "vocabulary.txt", model_store.MARKER_NAME} <= {
+        p.name for p in directory.iterdir()
+    }
+    checksum = model_store._sha256_file(model_bin)
+
+    # Same size, flipped bytes in the middle (bit rot, an interrupted in-place copy): the checksum catches it.
+    with model_bin.open("r+b") as fh:
+        fh.seek(good // 2)
+        fh.write(b"\0" * 4096)
+    assert model_store._sha256_file(model_bin) != checksum
+    model_store.bundled_model_dir()
+    assert model_store._sha256_file(model_bin) == checksum
+
+    # A partial join (truncated file): the size check catches it.
+    with model_bin.open("r+b") as fh:
+        fh.truncate(good // 3)
+    model_store.bundled_model_dir()
+    assert model_bin.stat().st_size == good
+
+    # A join that died before writing its marker is never trusted.
+    (directory / model_store.MARKER_NAME).unlink()
+    (directory / "tokenizer.json").unlink()
+    model_store.bundled_model_dir()
+    assert (directory / model_store.MARKER_NAME).is_file() and (directory / "tokenizer.json").is_file()
+    assert model_store._sha256_file(model_bin) == checksum
+    assert not [p.name for p in directory.iterdir() if p.name.endswith(".tmp")]
+
+    # And the rebuilt directory really loads and transcribes.
+    config = engine.WhisperConfig(model=str(directory))
+    result = engine.transcribe(media.load_audio(_data.recording("jfk.flac")), "en", config)
+    assert "fellow americans" in " ".join(normalise(result.text))

@@ -1,0 +1,431 @@
+"""Speech to text with faster-whisper, independent of Django.
+
+``transcribe(audio, language, config)`` returns a :class:`TranscriptionResult`.
+
+* Audio is a path (any recording ffmpeg reads; see :mod:`transcripts.media`) or a float32
+  16 kHz mono numpy array (what :func:`transcripts.media.load_audio` returns).
+* ``language`` is a Whisper language code (``"nl"``, ``"en"``…), passed to Whisper as-is, or
+  ``"auto"``: the language is then detected, but only *among* ``config.allowed_languages`` (the
+  most probable allowed one wins), and the transcript is made with that language fixed. Plain
+  Whisper detection picks from ~100 languages and mislabels unusual audio (a Dutch sample came
+  out as Latin).
+* Silence is filtered out with the Silero VAD. **A recording without speech is not an error:
+  the result has no segments** (``result.has_speech`` is False, ``result.language`` is ``""``
+  when it was "auto"); the caller records that as status ``no_speech``.
+* Short audio (<= :data:`LONG_AUDIO_SECONDS`) uses ``WhisperModel.transcribe``; longer audio
+  uses ``BatchedInferencePipeline`` (up to ``batch_size`` VAD-cut windows of <= 30 s per
+  forward pass, no conditioning on the previous window: about 30 % less CPU on long talks).
+  ``batched=True/False`` forces either. Decoder memory grows with ``batch_size x beam_size``.
+* Long recordings are read from disk and transcribed in blocks of about :data:`BLOCK_SECONDS`,
+  cut at the quietest moment near each boundary, so memory does not grow with their length.
+* Unreadable recordings raise :class:`transcripts.media.MediaError`; an unusable model setting
+  raises :class:`transcripts.model_store.ModelStoreError` or :class:`EngineError`.
+
+Models are loaded once per process and configuration (:func:`get_model`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from transcripts import media
+from transcripts.model_store import DEFAULT_MODEL, ModelStoreError, resolve_model
+
+logger = logging.getLogger(__name__)
+
+AUTO = "auto"
+SAMPLE_RATE = media.SAMPLE_RATE
+#: Audio longer than this (seconds) goes through the batched pipeline unless ``batched`` says otherwise.
+LONG_AUDIO_SECONDS = 60.0
+#: Language detection looks at up to this much speech (in 30-s Whisper windows).
+DETECT_SPEECH_SECONDS = 90.0
+#: ... but stops after a window where one allowed language already has at least this probability.
+DETECT_CONFIDENT = 0.8
+#: ... found by running the VAD on the first this-many seconds (the whole file only if that has no speech).
+DETECT_SCAN_SECONDS = 300.0
+#: Long recordings are transcribed in blocks of about this many seconds (bounded memory) ...
+BLOCK_SECONDS = 300.0
+#: ... each cut at the quietest 20 ms within this many seconds before the nominal boundary.
+CUT_SEARCH_SECONDS = 20.0
+_WINDOW = 30 * SAMPLE_RATE
+
+__all__ = [
+    "AUTO",
+    "EngineError",
+    "ModelStoreError",
+    "SegmentResult",
+    "TranscriptionResult",
+    "WhisperConfig",
+    "clear_model_cache",
+    "detect_language",
+    "get_model",
+    "transcribe",
+]
+
+
+class EngineError(RuntimeError):
+    """A configuration or model problem (not the recording's fault)."""
+
+
+def _default_threads() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def _languages(value) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = value.split(",")
+    return tuple(dict.fromkeys(code.strip().lower() for code in value if code and code.strip()))
+
+
+@dataclass(frozen=True)
+class WhisperConfig:
+    model: str = DEFAULT_MODEL  # "bundled-base", a local CTranslate2 model dir, or a faster-whisper name
+    device: str = "cpu"
+    compute_type: str = "int8"
+    beam_size: int = 5
+    batch_size: int = 4  # 8 costs ~400 MB more RSS at beam 5 and is no faster on CPU (bench)
+    cpu_threads: int = 0  # 0: one per available core
+    allowed_languages: tuple[str, ...] = ("nl", "en")
+    word_timestamps: bool = False
+
+    def __post_init__(self):
+        object.__setattr__(self, "allowed_languages", _languages(self.allowed_languages))
+        object.__setattr__(self, "model", str(self.model))
+
+    @classmethod
+    def from_settings(cls, **overrides) -> WhisperConfig:
+        """Build from Django settings (``WHISPER_*``), falling back to the defaults above."""
+        from django.conf import settings
+
+        values = {
+            "model": getattr(settings, "WHISPER_MODEL", cls.model),
+            "device": getattr(settings, "WHISPER_DEVICE", cls.device),
+            "compute_type": getattr(settings, "WHISPER_COMPUTE_TYPE", cls.compute_type),
+            "beam_size": int(getattr(settings, "WHISPER_BEAM_SIZE", cls.beam_size)),
+            "batch_size": int(getattr(settings, "WHISPER_BATCH_SIZE", cls.batch_size)),
+            "cpu_threads": int(getattr(settings, "WHISPER_CPU_THREADS", cls.cpu_threads)),
+            "allowed_languages": getattr(settings, "WHISPER_LANGUAGES", cls.allowed_languages),
+            "word_timestamps": bool(getattr(settings, "WHISPER_WORD_TIMESTAMPS", cls.word_timestamps)),
+        }
+        values.update(overrides)
+        return cls(**values)
+
+    @property
+    def threads(self) -> int:
+        return self.cpu_threads if self.cpu_threads > 0 else _default_threads()
+
+    @property
+    def label(self) -> str:
+        """For ``Transcript.model_name``, e.g. ``"bundled-base (cpu, int8)"``."""
+        return f"{self.model} ({self.device}, {self.compute_type})"
+
+
+@dataclass
+class SegmentResult:
+    start: float  # seconds from the start of the recording
+    end: float
+    text: str
+    avg_logprob: float | None = None
+    no_speech_prob: float | None = None
+    words: list[tuple[float, float, str, float]] = field(default_factory=list)  # (start, end, word, prob)
+
+
+@dataclass
+class TranscriptionResult:
+    language: str  # code the transcript was made in; "" when "auto" found no speech
+    language_probability: float | None  # detection probability (raw Whisper score); None if not detected
+    duration: float  # seconds of audio
+    segments: list[SegmentResult]
+    batched: bool = False
+    detected_languages: dict[str, float] = field(default_factory=dict)  # allowed language -> probability
+
+    @property
+    def has_speech(self) -> bool:
+        return bool(self.segments)
+
+    @property
+    def text(self) -> str:
+        return " ".join(segment.text for segment in self.segments)
+
+
+# -- model cache ---------------------------------------------------------------------------------
+
+_models: dict[tuple, object] = {}
+_models_lock = threading.Lock()
+
+
+def _model_key(config: WhisperConfig) -> tuple:
+    return (config.model, config.device, config.compute_type, config.threads)
+
+
+def get_model(config: WhisperConfig | None = None):
+    """The ``faster_whisper.WhisperModel`` for ``config``, loaded once per process."""
+    config = config or WhisperConfig()
+    key = _model_key(config)
+    model = _models.get(key)
+    if model is not None:
+        return model
+    with _models_lock:
+        model = _models.get(key)
+        if model is None:
+            from faster_whisper import WhisperModel
+
+            location = resolve_model(config.model)
+            try:
+                model = WhisperModel(
+                    location,
+                    device=config.device,
+                    compute_type=config.compute_type,
+                    cpu_threads=config.threads,
+                )
+            except Exception as exc:  # hub download failures, bad compute types, missing CUDA...
+                raise EngineError(f"Could not load the Whisper model {config.model!r}: {exc}") from exc
+            logger.info("Loaded Whisper model %s from %s", config.label, location)
+            _models[key] = model
+    return model
+
+
+def clear_model_cache() -> None:
+    with _models_lock:
+        _models.clear()
+
+
+# -- helpers -------------------------------------------------------------------------------------
+
+
+def _as_audio(audio) -> np.ndarray:
+    if isinstance(audio, (str, os.PathLike, Path)):
+        return media.load_audio(audio)
+    array = np.asarray(audio)
+    if array.ndim != 1:
+        raise ValueError("audio must be a 1-D 16 kHz mono array (or a path)")
+    return array.astype(np.float32, copy=False)
+
+
+def _speech_chunks(audio: np.ndarray) -> list[dict]:
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    return get_speech_timestamps(audio, VadOptions(), sampling_rate=SAMPLE_RATE)
+
+
+def _check_language(model, code: str) -> str:
+    if code not in model.supported_languages:
+        raise EngineError(f"Whisper does not know the language code {code!r}.")
+    return code
+
+
+def detect_language(
+    audio, allowed: Sequence[str], config: WhisperConfig | None = None
+) -> tuple[str, float, dict[str, float]]:
+    """Pick the most probable language of ``audio`` among ``allowed``.
+
+    Looks at up to :data:`DETECT_SPEECH_SECONDS` of speech (VAD-filtered), one 30-s Whisper window
+    at a time, averaging each allowed language's probability (weighted by window length), and
+    stops early once one allowed language averages :data:`DETECT_CONFIDENT`. The probability is
+    Whisper's raw score (not renormalised over the allowed languages).
+    Returns ``(language, probability, {language: probability})``; language is ``""`` when the
+    audio has no speech.
+    """
+    config = config or WhisperConfig()
+    model = get_model(config)
+    audio = _as_audio(audio)
+    allowed = [_check_language(model, code) for code in _languages(allowed)]
+    if not allowed:
+        raise EngineError("No allowed languages configured (WHISPER_LANGUAGES is empty).")
+    scan = int(DETECT_SCAN_SECONDS * SAMPLE_RATE)
+    chunks = _speech_chunks(audio[:scan])
+    if not chunks and audio.shape[0] > scan:
+        chunks = [{"start": c["start"] + scan, "end": c["end"] + scan} for c in _speech_chunks(audio[scan:])]
+    if not chunks:
+        return "", 0.0, {}
+    limit = int(DETECT_SPEECH_SECONDS * SAMPLE_RATE)
+    pieces, taken = [], 0
+    for chunk in chunks:
+        piece = audio[chunk["start"] : chunk["end"]][: limit - taken]
+        pieces.append(piece)
+        taken += piece.shape[0]
+        if taken >= limit:
+            break
+    speech = np.concatenate(pieces)
+    totals = dict.fromkeys(allowed, 0.0)
+    weight_sum = 0.0
+    for offset in range(0, speech.shape[0], _WINDOW):
+        window = speech[offset : offset + _WINDOW]
+        if offset and window.shape[0] < SAMPLE_RATE:  # a sub-second tail adds nothing but noise
+            break
+        _, _, probs = model.detect_language(audio=window, language_detection_segments=1)
+        weight = window.shape[0] / _WINDOW
+        by_code = dict(probs)
+        for code in allowed:
+            totals[code] += weight * float(by_code.get(code, 0.0))
+        weight_sum += weight
+        if max(totals.values()) / weight_sum >= DETECT_CONFIDENT:
+            break  # clear after this window: each further window costs a full encoder pass
+    scores = {code: total / weight_sum for code, total in totals.items()}
+    best = max(allowed, key=lambda code: scores[code])
+    return best, scores[best], scores
+
+
+def _segment(raw, offset: float, duration: float, words: bool) -> SegmentResult | None:
+    text = raw.text.strip()
+    if not text:
+        return None
+    start = min(max(0.0, offset + float(raw.start)), duration)
+    end = min(max(start, offset + float(raw.end)), duration)
+    word_list = []
+    if words and raw.words:
+        word_list = [
+            (
+                round(min(max(0.0, offset + w.start), duration), 3),
+                round(min(max(0.0, offset + w.end), duration), 3),
+                w.word,
+                round(float(w.probability), 4),
+            )
+            for w in raw.words
+        ]
+    return SegmentResult(
+        start=round(start, 3),
+        end=round(end, 3),
+        text=text,
+        avg_logprob=float(raw.avg_logprob) if raw.avg_logprob is not None else None,
+        no_speech_prob=float(raw.no_speech_prob) if raw.no_speech_prob is not None else None,
+        words=word_list,
+    )
+
+
+# -- transcription -------------------------------------------------------------------------------
+
+
+class _ArrayReader:
+    def __init__(self, audio: np.ndarray):
+        self._audio = audio
+        self._pos = 0
+        self.frames = audio.shape[0]
+
+    def read(self, frames: int) -> np.ndarray:
+        block = self._audio[self._pos : self._pos + frames]
+        self._pos += block.shape[0]
+        return block
+
+
+@contextlib.contextmanager
+def _open(audio):
+    if isinstance(audio, (str, os.PathLike)):
+        with media.open_audio(audio) as reader:
+            yield reader
+    else:
+        yield _ArrayReader(_as_audio(audio))
+
+
+def _quiet_cut(audio: np.ndarray, search: int) -> int:
+    """Index of the quietest 20 ms in the last ``search`` samples: where to split a long recording."""
+    frame = SAMPLE_RATE // 50
+    start = max(0, audio.shape[0] - search)
+    tail = audio[start:]
+    usable = (tail.shape[0] // frame) * frame
+    if usable < frame:
+        return audio.shape[0]
+    energy = np.square(tail[:usable].reshape(-1, frame)).mean(axis=1)
+    return start + int(np.argmin(energy)) * frame + frame // 2
+
+
+def _blocks(reader, block_seconds: float):
+    """Yield ``(offset_samples, audio)`` blocks of about ``block_seconds``, split at quiet moments."""
+    block = int(block_seconds * SAMPLE_RATE)
+    search = min(int(CUT_SEARCH_SECONDS * SAMPLE_RATE), block // 2)
+    carry = np.empty(0, dtype=np.float32)
+    offset = 0
+    while True:
+        need = block - carry.shape[0]
+        fresh = reader.read(need)
+        audio = np.concatenate([carry, fresh]) if carry.shape[0] else fresh
+        if fresh.shape[0] < need or offset + audio.shape[0] >= reader.frames:
+            if audio.shape[0]:
+                yield offset, audio
+            return
+        cut = _quiet_cut(audio, search)
+        yield offset, audio[:cut]
+        carry = audio[cut:].copy()
+        offset += cut
+
+
+def transcribe(
+    audio,
+    language: str | None = AUTO,
+    config: WhisperConfig | None = None,
+    batched: bool | None = None,
+    *,
+    on_progress: Callable[[float], None] | None = None,
+) -> TranscriptionResult:
+    """Transcribe ``audio`` (path or float32 16 kHz mono array). See the module docstring.
+
+    Long recordings are processed in blocks of about :data:`BLOCK_SECONDS`, split at the
+    quietest moment near each boundary and read from disk block by block, so memory stays flat
+    whatever the length. ``on_progress(fraction)`` is called after each segment (0..1).
+    An empty ``segments`` list means no speech.
+    """
+    config = config or WhisperConfig()
+    model = get_model(config)
+    code = (language or AUTO).strip().lower()
+    probability: float | None = None
+    scores: dict[str, float] = {}
+    if code == AUTO:
+        allowed = [_check_language(model, c) for c in config.allowed_languages]
+        if not allowed:
+            raise EngineError("No allowed languages configured (WHISPER_LANGUAGES is empty).")
+        if len(allowed) == 1:
+            code = allowed[0]
+    else:
+        code = _check_language(model, code)
+
+    segments: list[SegmentResult] = []
+    with _open(audio) as reader:
+        duration = reader.frames / SAMPLE_RATE
+        use_batched = duration > LONG_AUDIO_SECONDS if batched is None else bool(batched)
+        pipeline = None
+        if use_batched:
+            from faster_whisper import BatchedInferencePipeline
+
+            pipeline = BatchedInferencePipeline(model)
+        for offset, block in _blocks(reader, BLOCK_SECONDS):
+            if code == AUTO:
+                found, probability, scores = detect_language(block, allowed, config)
+                if not found:
+                    continue  # no speech in this block: nothing to transcribe, keep looking
+                code = found
+                logger.info("Detected language %s (%.2f) among %s", code, probability, scores)
+            options = dict(
+                language=code,
+                task="transcribe",
+                beam_size=config.beam_size,
+                vad_filter=True,
+                word_timestamps=config.word_timestamps,
+            )
+            if pipeline is not None:
+                raw_segments, _info = pipeline.transcribe(
+                    block, batch_size=config.batch_size, without_timestamps=False, **options
+                )
+            else:
+                raw_segments, _info = model.transcribe(block, **options)
+            start = offset / SAMPLE_RATE
+            for raw in raw_segments:  # a generator: the work happens while iterating
+                segment = _segment(raw, start, duration, config.word_timestamps)
+                if segment is not None:
+                    segments.append(segment)
+                if on_progress is not None and duration:
+                    on_progress(min(1.0, (start + float(raw.end)) / duration))
+    segments.sort(key=lambda s: (s.start, s.end))
+    if code == AUTO:  # no block had speech
+        return TranscriptionResult("", None, duration, [], use_batched, {})
+    return TranscriptionResult(code, probability, duration, segments, use_batched, scores)
