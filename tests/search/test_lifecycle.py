@@ -14,8 +14,10 @@ from search import service
 from search.engines import get_engine
 from search.engines.base import EngineUnavailable
 from search.models import PendingIndexChange
-from tests.factories import make_event, make_private
+from tests.factories import make_event, make_private, make_recording, make_session
 from tests.search.helpers import engine_down, make_theme, run_enqueued, session_with
+from tests.shared_data import require_shared_file
+from transcripts.pipeline import run_transcription
 
 pytestmark = pytest.mark.django_db
 
@@ -196,3 +198,21 @@ def test_deleting_a_recording_drops_its_moments(django_capture_on_commit_callbac
     run_enqueued()
 
     assert found("tidal") == [] and found("recorded") == [session.pk]  # metadata still found
+
+
+def test_a_finished_transcription_reaches_the_index(django_capture_on_commit_callbacks):
+    """The real flow: Whisper pipeline -> transcript_changed -> index job -> searchable."""
+    audio = require_shared_file("jfk.flac")
+    session = make_session(title="Inauguration", slug="inauguration", recording=make_recording(audio))
+    service.rebuild()
+    assert found("country") == []
+
+    with django_capture_on_commit_callbacks(execute=True):
+        transcript = run_transcription(session.recording_id)
+    assert transcript.status == "done", transcript.error
+    assert enqueued_session_ids() == [session.pk]
+    run_enqueued()
+
+    hits = service.search("country").hits
+    assert [hit.session_id for hit in hits] == [session.pk]
+    assert "<mark>country</mark>" in hits[0].moments[0].snippet_html
