@@ -163,6 +163,26 @@ def test_transcript_line_seeks_and_captions_show(page):
     assert not page.js_errors, page.js_errors
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="captions: a cue ends exactly where the next starts, so after a seek to a line both show",
+)
+def test_one_caption_at_a_time_after_seeking_to_a_line(page):
+    page.goto("/accessible-government-websites/")
+    wait_for_player(page)
+    line = page.locator(".transcript-line").nth(2)
+    target = float(line.get_attribute("data-seek"))
+    page.evaluate("() => { document.getElementById('player').textTracks[0].mode = 'showing'; }")
+    line.click()
+    page.evaluate("() => document.getElementById('player').pause()")
+    wait_for_player_near(page, target, tolerance=1.5)
+    page.wait_for_function("() => document.getElementById('player').textTracks[0].activeCues.length > 0")
+    active = page.evaluate(
+        "() => Array.from(document.getElementById('player').textTracks[0].activeCues).map(c => c.text)"
+    )
+    assert len(active) == 1, f"{len(active)} captions on screen at once: {active}"
+
+
 def test_theme_clip_opens_the_session_at_the_clip_start(page):
     page.goto("/themes/digitale-overheid/")
     hrefs = page.locator(".clip-card h3 a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
