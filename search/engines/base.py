@@ -18,6 +18,9 @@ class MomentDocument:
     start: float
     end: float
     text: str
+    # Where each segment begins: (character offset in ``text``, seconds). Optional; an
+    # engine that keeps it can point a hit at the segment of the first matched word.
+    segment_starts: tuple[tuple[int, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,8 @@ class MomentHit:
     end: float
     snippet_html: str  # HTML-escaped text with <mark>…</mark> around matched terms
     score: float = 0.0
+    # When the first matched word's segment begins (the deep link ``?t=``); None: use start.
+    at: float | None = None
 
 
 @dataclass
