@@ -70,6 +70,9 @@ def first_link(page, path: str, selector: str) -> str:
         ("/search/", "search-empty"),
         ("/search/?q=open+data", "search-results"),
         ("/search/?q=zzqxjvw", "search-no-results"),
+        ("/search/?q=" + "a" * 600, "search-error"),
+        ("/search/?q=open+data&language=nl", "search-filtered"),
+        ("/innovatie-in-de-publieke-sector/?t=4&end=12", "session-clip"),
     ],
 )
 def test_page_has_no_wcag_violations(page, path, name):
