@@ -36,11 +36,17 @@ def build_moments(segments: Iterable, min_seconds=MOMENT_MIN_SECONDS, max_second
         ):
             last += 1
         window = segments[first : last + 1]
+        texts = [s.text.strip() for s in window]
+        offsets, position = [], 0
+        for segment, text in zip(window, texts, strict=True):
+            offsets.append((position, float(segment.start)))
+            position += len(text) + 1  # the joining space
         moments.append(
             MomentDocument(
                 start=float(window[0].start),
                 end=float(window[-1].end),
-                text=" ".join(s.text.strip() for s in window),
+                text=" ".join(texts),
+                segment_starts=tuple(offsets),
             )
         )
         if last + 1 >= len(segments):

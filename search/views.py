@@ -77,10 +77,17 @@ def search_page(request):
     return render(request, "search/search.html", context)
 
 
+def jump_to(moment) -> float:
+    """Where a moment's link starts playing: the matched words' segment, else the moment."""
+    return moment.at if moment.at is not None else moment.start
+
+
 def _hit_context(hit):
     return {
         "hit": hit,
-        "moments": [{"moment": m, "url": moment_url(hit.url, m.start)} for m in hit.moments],
+        "moments": [
+            {"moment": m, "time": jump_to(m), "url": moment_url(hit.url, jump_to(m))} for m in hit.moments
+        ],
     }
 
 
@@ -169,8 +176,9 @@ def search_api(request):
                         {
                             "start": m.start,
                             "end": m.end,
+                            "at": jump_to(m),  # where the link starts playing
                             "snippet_html": m.snippet_html,
-                            "url": moment_url(hit.url, m.start),
+                            "url": moment_url(hit.url, jump_to(m)),
                         }
                         for m in hit.moments
                     ],

@@ -62,7 +62,7 @@ logger = logging.getLogger(__name__)
 _TOKENIZER = "tokenize = 'unicode61 remove_diacritics 0'"
 # Bumped whenever the tables change; an index file of another version is emptied (it is
 # only a copy of the database: `search_index --rebuild` fills it again).
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # A moment's id (= its full-text rowid) is session_id << MOMENT_BITS | position, so the
 # session of a matching moment is known from the rowid alone: reading a stored column of
 # every match doubled the time of a common word.
@@ -77,7 +77,7 @@ def _schema() -> list[str]:
         "value TEXT NOT NULL)",
         "CREATE INDEX IF NOT EXISTS facet_values_session ON facet_values (session_id)",
         "CREATE TABLE IF NOT EXISTS moments (id INTEGER PRIMARY KEY, session_id INTEGER NOT NULL, "
-        'start REAL NOT NULL, "end" REAL NOT NULL, text TEXT NOT NULL)',
+        'start REAL NOT NULL, "end" REAL NOT NULL, text TEXT NOT NULL, segment_starts TEXT)',
         "CREATE INDEX IF NOT EXISTS moments_session ON moments (session_id)",
     ]
     for lang in LANGUAGES:
@@ -239,6 +239,17 @@ def highlight(text: str, stems: set[str], lang: str, max_words: int | None = Non
     return "".join(out)
 
 
+def spoken_at(text: str, segment_starts: str | None, stems: set[str], lang: str) -> float | None:
+    """When the segment holding the first matched word begins (None: not known)."""
+    if not segment_starts or not stems:
+        return None
+    first = next((m.start() for m in words(text) if stem(m.group(), lang) in stems), None)
+    if first is None:
+        return None
+    starts = json.loads(segment_starts)
+    return max((seconds for offset, seconds in starts if offset <= first), default=starts[0][1])
+
+
 # -- the engine ----------------------------------------------------------------------------------
 
 _local = threading.local()
@@ -373,7 +384,14 @@ class EmbeddedEngine(SearchEngine):
             ),
             # Positions beyond the id range would spill into the next session's ids.
             "moments": [
-                (m.start, m.end, m.text, analyse(m.text, lang)) for m in doc.moments[: 1 << MOMENT_BITS]
+                (
+                    m.start,
+                    m.end,
+                    m.text,
+                    analyse(m.text, lang),
+                    json.dumps(m.segment_starts) if m.segment_starts else None,
+                )
+                for m in doc.moments[: 1 << MOMENT_BITS]
             ],
             "context": context,
         }
@@ -400,11 +418,12 @@ class EmbeddedEngine(SearchEngine):
             f"INSERT INTO session_text_{lang} (rowid, title, summary, speakers) VALUES (?, ?, ?, ?)",
             rows["text"],
         )
-        for position, (start, end, text, stemmed) in enumerate(rows["moments"]):
+        for position, (start, end, text, stemmed, segment_starts) in enumerate(rows["moments"]):
             moment_id = (session_id << MOMENT_BITS) | position
             connection.execute(
-                'INSERT INTO moments (id, session_id, start, "end", text) VALUES (?, ?, ?, ?, ?)',
-                (moment_id, session_id, start, end, text),
+                'INSERT INTO moments (id, session_id, start, "end", text, segment_starts) '
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (moment_id, session_id, start, end, text, segment_starts),
             )
             connection.execute(
                 f"INSERT INTO moment_text_{lang} (rowid, text, context) VALUES (?, ?, ?)",
@@ -591,7 +610,8 @@ class EmbeddedEngine(SearchEngine):
             moments = {
                 row[0]: row[1:]
                 for row in connection.execute(
-                    f'SELECT id, start, "end", text FROM moments WHERE id IN ({moment_marks})',
+                    f'SELECT id, start, "end", text, segment_starts FROM moments '
+                    f"WHERE id IN ({moment_marks})",
                     tuple(moment_ids),
                 )
             }
@@ -607,6 +627,7 @@ class EmbeddedEngine(SearchEngine):
                     end=moments[mid][1],
                     snippet_html=highlight(moments[mid][2], stems, lang, max_words=SNIPPET_WORDS),
                     score=score,
+                    at=spoken_at(moments[mid][2], moments[mid][3], stems, lang),
                 )
                 for score, mid in shown[sid]
                 if mid in moments

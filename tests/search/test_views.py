@@ -119,3 +119,16 @@ def test_the_api_reports_query_errors_in_json(client):
     body = client.get("/api/search/", {"q": "x", "year": "soon"}).json()
     assert body["error"].startswith("Year must be a number") and body["sessions"] == []
     assert QueryLog.objects.get().error.startswith("Year must be a number")
+
+
+def test_moment_links_jump_to_the_segment_with_the_words(client):
+    session = session_with("Long moment", ["Intro words.", "More intro.", "Now the harbour plan."])
+    service.rebuild()
+
+    body = client.get("/api/search/", {"q": "harbour"}).json()
+    moment = body["sessions"][0]["moments"][0]
+
+    assert moment["start"] == 10.0 and moment["at"] == 20.0  # the moment of segments 2-3; the third
+    assert moment["url"] == f"{session.url}?t=20"
+    page = client.get("/search/", {"q": "harbour"}).content.decode()
+    assert f'href="{session.url}?t=20"><time>0:20</time>' in page
