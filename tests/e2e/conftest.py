@@ -50,10 +50,6 @@ class LiveSite:
     root: Path
     log: Path
 
-    def manage(self, *args: str) -> str:
-        """Run a management command against the live site's database; its stdout."""
-        return _manage(self.root, self.log, *args)
-
 
 def _site_env(root: Path) -> dict[str, str]:
     env = dict(os.environ)
@@ -102,7 +98,19 @@ def _build_site(root: Path, log: Path):
     _manage(root, log, "db_worker", "--batch", "--no-startup-delay")
     if "search_index" in commands:
         _manage(root, log, "search_index", "--rebuild")
+    # Journeys on a half-transcribed demo would fail far from the cause: say it here.
+    report = _manage(root, log, "shell", "--no-imports", "-c", TRANSCRIPT_REPORT).strip()
+    unfinished = [line for line in report.splitlines() if not line.startswith(("done ", "no_speech "))]
+    if not report or unfinished:
+        raise RuntimeError(f"the demo is not fully transcribed: {unfinished or 'no transcripts'}; see {log}")
     (root / BUILT_MARKER).write_text("ok\n")
+
+
+TRANSCRIPT_REPORT = """
+from transcripts.models import Transcript
+for t in Transcript.objects.select_related("recording"):
+    print(t.status, t.recording.title, t.error[:200].replace(chr(10), " "))
+"""
 
 
 def _wait_until_serving(url: str, process: subprocess.Popen, log: Path, timeout: float = 60):
