@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest
 
@@ -24,6 +25,9 @@ PER_PAGE = 10
 MAX_PAGE = 1000
 # How many outbox rows a successful index run retries on the side.
 DRAIN_BATCH = 50
+# A search that reaches the engine means it is up: at most this often, it schedules a
+# retry of the outbox (so the index catches up even when nothing else gets indexed).
+RETRY_NUDGE_SECONDS = 60
 
 
 def _anonymous_request() -> HttpRequest:
@@ -156,7 +160,15 @@ def search(
         raise
     _drop_stale_hits(results)
     _log(query, results=results)
+    _nudge_pending()
     return results
+
+
+def _nudge_pending() -> None:
+    if PendingIndexChange.objects.exists() and cache.add("search:retry-pending", 1, RETRY_NUDGE_SECONDS):
+        from search.tasks import retry_pending_task
+
+        transaction.on_commit(retry_pending_task.enqueue)
 
 
 def _drop_stale_hits(results: SearchResults) -> None:

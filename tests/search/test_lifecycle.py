@@ -36,7 +36,7 @@ def found(text, **filters):
 
 
 def enqueued_session_ids():
-    return sorted(r.args[0] for r in default_task_backend.results if r.task.module_path.startswith("search."))
+    return sorted(r.args[0] for r in default_task_backend.results if r.task.name == "index_session_task")
 
 
 def test_jobs_are_enqueued_only_on_commit(django_capture_on_commit_callbacks):
@@ -216,3 +216,23 @@ def test_a_finished_transcription_reaches_the_index(django_capture_on_commit_cal
     hits = service.search("country").hits
     assert [hit.session_id for hit in hits] == [session.pk]
     assert "<mark>country</mark>" in hits[0].moments[0].snippet_html
+
+
+def test_a_search_that_reaches_the_engine_schedules_a_retry(
+    settings, tmp_path, django_capture_on_commit_callbacks
+):
+    from django.core.cache import cache
+
+    session = session_with("Nudge", ["Windmills."])
+    with engine_down("embedded", settings, tmp_path):
+        with pytest.raises(EngineUnavailable):
+            service.index_session(session.pk)
+    cache.delete("search:retry-pending")
+    default_task_backend.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert service.search("windmills").total == 0  # engine up, index behind
+        service.search("windmills")  # once per minute at most
+    assert [r.task.name for r in default_task_backend.results] == ["retry_pending_task"]
+    assert run_enqueued() == [{"done": 1, "pending": 0}]
+    assert found("windmills") == [session.pk]
