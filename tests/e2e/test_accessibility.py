@@ -169,3 +169,31 @@ def test_keyboard_focus_is_always_visible(page, path):
             missing.append(focused["html"])
     assert stops > 3, f"only {stops} focus stops on {path}"
     assert not missing, f"no visible focus indicator on {path} for:\n" + "\n".join(missing)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/working-in-the-open/",
+        "/innovatie-in-de-publieke-sector/",
+        "/search/?q=open+data",
+        "/themes/digitale-overheid/",
+    ],
+)
+def test_pages_reflow_at_320_css_pixels(page, path):
+    """WCAG 1.4.10: at 320 CSS px wide (400% zoom) nothing needs scrolling sideways."""
+    page.set_viewport_size({"width": 320, "height": 640})
+    page.goto(path)
+    page.wait_for_load_state("networkidle")
+    overflow = page.evaluate(
+        """() => {
+          const width = document.documentElement.clientWidth;
+          const wide = Array.from(document.querySelectorAll('body *'))
+            .filter(el => el.getBoundingClientRect().right > width + 1)
+            .map(el => el.outerHTML.slice(0, 100));
+          return {scrollWidth: document.documentElement.scrollWidth, width, wide: wide.slice(0, 5)};
+        }"""
+    )
+    screenshot(page, "reflow-" + (path.strip("/").replace("/", "-").replace("?", "-") or "home"))
+    assert overflow["scrollWidth"] <= overflow["width"], f"{path} scrolls sideways at 320 px: {overflow}"
