@@ -134,7 +134,8 @@ WHISPER_MODEL = os.environ.get("WHISPER_MODEL", "bundled-base")
 WHISPER_DEVICE = os.environ.get("WHISPER_DEVICE", "cpu")
 WHISPER_COMPUTE_TYPE = os.environ.get("WHISPER_COMPUTE_TYPE", "int8")
 WHISPER_BEAM_SIZE = int(os.environ.get("WHISPER_BEAM_SIZE", "5"))
-WHISPER_BATCH_SIZE = int(os.environ.get("WHISPER_BATCH_SIZE", "8"))
+# 4 keeps long recordings under 1 GB peak (8 peaked at ~1.2 GB for no CPU gain; bench/transcribe.py).
+WHISPER_BATCH_SIZE = int(os.environ.get("WHISPER_BATCH_SIZE", "4"))
 # Languages a recording set to "auto" may be detected as.
 WHISPER_LANGUAGES = tuple(os.environ.get("WHISPER_LANGUAGES", "nl,en").split(","))
 
