@@ -16,20 +16,32 @@ def make_home() -> HomePage:
     return HomePage.objects.get(slug="home")
 
 
-def make_recording(path: Path | None = None, title="A recording", media_type="audio", content=None) -> Recording:
+def make_recording(
+    path: Path | None = None, title="A recording", media_type="audio", content=None
+) -> Recording:
     recording = Recording(title=title, type=media_type, collection=Collection.get_first_root_node())
     if path is not None:
         with open(path, "rb") as handle:
             recording.file.save(path.name, File(handle), save=False)
     else:
-        recording.file.save("tone.wav", ContentFile(content if content is not None else bytes(range(256)) * 8),
-                            save=False)
+        recording.file.save(
+            "tone.wav", ContentFile(content if content is not None else bytes(range(256)) * 8), save=False
+        )
     recording.save()
     return recording
 
 
-def make_session(home=None, title="A session", slug=None, live=True, recording=None, language="en",
-                 speakers=(), event=None, **fields) -> SessionPage:
+def make_session(
+    home=None,
+    title="A session",
+    slug=None,
+    live=True,
+    recording=None,
+    language="en",
+    speakers=(),
+    event=None,
+    **fields,
+) -> SessionPage:
     home = home or make_home()
     page = SessionPage(
         title=title,
@@ -65,8 +77,17 @@ def make_private(page, restriction_type=PageViewRestriction.LOGIN, password=""):
 def generate_tone(path: Path, seconds: float = 2.0) -> Path:
     """A real audio file made by ffmpeg (a sine tone)."""
     subprocess.run(
-        [shutil.which("ffmpeg"), "-v", "error", "-y", "-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}",
-         str(path)],
+        [
+            shutil.which("ffmpeg"),
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            f"sine=frequency=440:duration={seconds}",
+            str(path),
+        ],
         check=True,
     )
     return path

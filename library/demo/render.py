@@ -59,8 +59,16 @@ def render_video(wav_path: Path, title: str, out_path: Path) -> Path:
         y="(h-text_h)/2",
     )
     audio = ffmpeg.input(str(wav_path)).audio
-    args = dict(vcodec="libx264", pix_fmt="yuv420p", preset="ultrafast", tune="stillimage",
-                acodec="aac", audio_bitrate="64k", shortest=None, movflags="+faststart")
+    args = dict(
+        vcodec="libx264",
+        pix_fmt="yuv420p",
+        preset="ultrafast",
+        tune="stillimage",
+        acodec="aac",
+        audio_bitrate="64k",
+        shortest=None,
+        movflags="+faststart",
+    )
     try:
         _ffmpeg_run(ffmpeg.output(video, audio, str(out_path), **args))
     except RenderError:
