@@ -146,7 +146,9 @@ def search(
 
     Hits of sessions that are no longer public (an index not yet caught up) are dropped
     and their removal is scheduled, so nothing private is ever shown."""
-    query = SearchQuery(text=(query_text or "").strip(), filters=filters or {}, page=page, per_page=per_page)
+    # Control characters (NUL above all) mean nothing in a query and upset databases.
+    text = "".join(ch if ch.isprintable() else " " for ch in (query_text or "")).strip()
+    query = SearchQuery(text=text, filters=filters or {}, page=page, per_page=per_page)
     if not 1 <= page <= MAX_PAGE:
         _log(query, error="bad page")
         raise QueryError(f"Choose a page between 1 and {MAX_PAGE}.")
