@@ -5,6 +5,8 @@ from collections.abc import Iterable
 
 # Browsers drop cues that end where they start; give a zero-length segment a moment on screen.
 MIN_CUE_SECONDS = 0.1
+# A cue ends this long before the next one starts, so only one caption is on screen at a time.
+CUE_GAP_SECONDS = 0.01
 
 
 def _clock(seconds: float, separator: str) -> str:
@@ -36,15 +38,17 @@ def escape_vtt(text: str) -> str:
 
 
 def _cues(segments: Iterable) -> Iterable[tuple[int, float, float, str]]:
-    number = 0
+    timed = []
     for segment in segments:
         text = _one_paragraph(segment.text)
-        if not text:
-            continue
-        number += 1
-        start = max(0.0, float(segment.start))
-        end = max(float(segment.end), start + MIN_CUE_SECONDS)
-        yield number, start, end, text
+        if text:
+            timed.append((max(0.0, float(segment.start)), float(segment.end), text))
+    for number, (start, end, text) in enumerate(timed, start=1):
+        if number < len(timed):
+            # Whisper's segments touch (end == next start); players show every cue whose range
+            # holds the current time, so a touching pair shows two captions after a seek.
+            end = min(end, timed[number][0] - CUE_GAP_SECONDS)
+        yield number, start, max(end, start + MIN_CUE_SECONDS), text
 
 
 def build_webvtt(segments: Iterable) -> str:

@@ -163,10 +163,6 @@ def test_transcript_line_seeks_and_captions_show(page):
     assert not page.js_errors, page.js_errors
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="captions: a cue ends exactly where the next starts, so after a seek to a line both show",
-)
 def test_one_caption_at_a_time_after_seeking_to_a_line(page):
     page.goto("/accessible-government-websites/")
     wait_for_player(page)

@@ -40,7 +40,8 @@ def test_webvtt_escapes_markup_and_parses():
     segments = [Segment(start=s, end=e, text=t) for s, e, t in LINES]
     vtt = build_webvtt(segments)
     cues = parse_webvtt(vtt)
-    assert [c[:2] for c in cues] == [(0.0, 1.5), (1.5, 4.25), (3723.5, 3725.0)]
+    # Touching cues are cut 10 ms short so only one caption shows at a time.
+    assert [c[:2] for c in cues] == [(0.0, 1.49), (1.5, 4.25), (3723.5, 3725.0)]
     assert cues[0][2] == "Goedemorgen &amp; welkom."
     assert cues[1][2] == "Vandaag: &lt;b&gt;open&lt;/b&gt; overheid --&gt; data."
     assert "<b>" not in vtt and vtt.count("-->") == 3
@@ -50,9 +51,20 @@ def test_webvtt_escapes_markup_and_parses():
 def test_srt_format():
     srt = build_srt([Segment(start=s, end=e, text=t) for s, e, t in LINES])
     blocks = srt.strip().split("\n\n")
-    assert blocks[0] == "1\n00:00:00,000 --> 00:00:01,500\nGoedemorgen & welkom."
+    assert blocks[0] == "1\n00:00:00,000 --> 00:00:01,490\nGoedemorgen & welkom."
     assert blocks[2] == "3\n01:02:03,500 --> 01:02:05,000\nNa een uur."
     assert all(re.match(r"^\d+\n\d{2}:\d{2}:\d{2},\d{3} --> \d{2}:\d{2}:\d{2},\d{3}\n.+", b) for b in blocks)
+
+
+def test_cues_never_overlap_so_one_caption_shows_at_a_time():
+    segments = [
+        Segment(start=0, end=2, text="Een."),
+        Segment(start=2, end=4, text="Twee."),
+        Segment(start=3.5, end=5, text="Drie."),
+    ]
+    cues = parse_webvtt(build_webvtt(segments))
+    assert all(a[1] < b[0] for a, b in zip(cues, cues[1:], strict=False))
+    assert cues[1] == (2.0, 3.49, "Twee.")
 
 
 def test_zero_length_and_empty_segments():
