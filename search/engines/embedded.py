@@ -555,20 +555,22 @@ class EmbeddedEngine(SearchEngine):
         else:
             dates = {}
 
-        def passes(session_id: int, skip: str | None = None) -> bool:
-            own = values_of.get(session_id, {})
-            return all(own.get(facet, set()) & wanted for facet, wanted in filters.items() if facet != skip)
-
-        facets = {}
-        for facet in FACETS:
-            counts = Counter(
-                value
-                for sid in matched
-                if passes(sid, skip=facet)
-                for value in values_of.get(sid, {}).get(facet, ())
-            )
-            facets[facet] = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-        selected = [sid for sid in matched if passes(sid)]
+        # Post-filter semantics in one pass: a session counts for facet X when every
+        # selected filter lets it through, or only X's own filter does not.
+        counts: dict[str, Counter] = {facet: Counter() for facet in FACETS}
+        selected = []
+        for sid in matched:
+            own = values_of.get(sid, {})
+            failed = [facet for facet, wanted in filters.items() if not own.get(facet, set()) & wanted]
+            if not failed:
+                selected.append(sid)
+                for facet, values in own.items():
+                    counts[facet].update(values)
+            elif len(failed) == 1 and failed[0] in own:
+                counts[failed[0]].update(own[failed[0]])
+        facets = {
+            facet: sorted(counts[facet].items(), key=lambda item: (-item[1], item[0])) for facet in FACETS
+        }
         if text_search:
             selected.sort(key=lambda sid: (-scores[sid], sid))
         else:
