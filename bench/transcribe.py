@@ -125,6 +125,7 @@ def main() -> None:
     parser.add_argument("--language", default="auto")
     parser.add_argument("--model", default=None)
     parser.add_argument("--beam-size", type=int, default=None)
+    parser.add_argument("--batched-beam-size", type=int, default=None)
     parser.add_argument("--batch-size", type=int, default=None)
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--only-long", action="store_true", help="skip the individual recordings")
@@ -142,6 +143,7 @@ def main() -> None:
         for key, value in {
             "model": args.model,
             "beam_size": args.beam_size,
+            "batched_beam_size": args.batched_beam_size,
             "batch_size": args.batch_size,
             "cpu_threads": args.threads,
         }.items()
@@ -156,7 +158,8 @@ def main() -> None:
     model_store.resolve_model(config.get("model", model_store.DEFAULT_MODEL))  # join once, outside timings
     cfg = engine.WhisperConfig(**config)
     print(
-        f"model={cfg.model} device={cfg.device} compute={cfg.compute_type} beam={cfg.beam_size} "
+        f"model={cfg.model} device={cfg.device} compute={cfg.compute_type} "
+        f"beam={cfg.beam_size}/{cfg.batched_beam_size} (plain/batched) "
         f"batch={cfg.batch_size} threads={cfg.threads} cores={os.cpu_count()} language={args.language}"
     )
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
