@@ -17,10 +17,12 @@ def silent_wav(path: Path, seconds: float = 5.0) -> Path:
     return path
 
 
-def video_without_audio(path: Path, seconds: float = 3.0) -> Path:
-    source = f"testsrc=size=320x240:rate=10:duration={seconds}"
+def make_video(path: Path, seconds: float = 3.0, with_audio: bool = False) -> Path:
+    args = ["-f", "lavfi", "-i", f"testsrc=size=320x240:rate=10:duration={seconds}"]
+    if with_audio:
+        args += ["-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}", "-shortest"]
     encode = ["-c:v", "libx264", "-pix_fmt", "yuv420p", "-preset", "ultrafast"]
-    ffmpeg("-f", "lavfi", "-i", source, *encode, str(path))
+    ffmpeg(*args, *encode, str(path))
     return path
 
 

@@ -4,12 +4,12 @@ No Django and no mocks: real model, real ffmpeg, the real recordings in ../share
 """
 
 import os
-import re
 from types import SimpleNamespace
 
 import pytest
 
-from tests.transcripts import _data
+from tests import shared_data
+from tests.transcripts.helpers import silent_wav, word_error_rate, words
 from transcripts import engine, media, model_store
 
 pytestmark = pytest.mark.slow
@@ -17,29 +17,8 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(autouse=True)
 def _requirements():
-    _data.require_ffmpeg()
-    _data.require_model()
-
-
-def normalise(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9']+", text.lower().replace("’", "'"))
-
-
-def wer(reference: str, hypothesis: str) -> float:
-    """Word error rate: word-level Levenshtein distance / number of reference words."""
-    ref, hyp = normalise(reference), normalise(hypothesis)
-    row = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        previous, row[0] = row[0], i
-        for j, h in enumerate(hyp, 1):
-            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (r != h))
-    return row[-1] / max(1, len(ref))
-
-
-def test_wer_helper():
-    assert wer("Ask not, what!", "ask not what") == 0
-    assert wer("a b c d", "a x c") == 0.5
-    assert wer("a b", "a b c d") == 1.0
+    shared_data.require_ffmpeg()
+    shared_data.require_model()
 
 
 def assert_well_formed(result: engine.TranscriptionResult):
@@ -54,7 +33,7 @@ def assert_well_formed(result: engine.TranscriptionResult):
 
 @pytest.mark.parametrize("batched", [False, True], ids=["plain", "batched"])
 def test_jfk_in_english(tmp_path, batched):
-    path = _data.recording("jfk.flac")
+    path = shared_data.require_shared_file("jfk.flac")
     reference = (path.parent / "jfk.txt").read_text()
     wav = media.extract_audio(path, tmp_path / "jfk.wav")
     result = engine.transcribe(wav, "en", engine.WhisperConfig(), batched=batched)
@@ -63,22 +42,24 @@ def test_jfk_in_english(tmp_path, batched):
     assert result.batched is batched
     assert result.duration == pytest.approx(11.0, abs=0.05)
     assert_well_formed(result)
-    assert wer(reference, result.text) <= 0.05, result.text
+    assert word_error_rate(reference, result.text) <= 0.05, result.text
 
 
 def test_multilingual_auto_is_detected_as_english():
     progress = []
-    result = engine.transcribe(_data.recording("multilingual.mp3"), "auto", on_progress=progress.append)
+    result = engine.transcribe(
+        shared_data.require_shared_file("multilingual.mp3"), "auto", on_progress=progress.append
+    )
     assert result.language == "en"
     assert set(result.detected_languages) == {"nl", "en"}
     assert result.language_probability == result.detected_languages["en"] > result.detected_languages["nl"]
     assert_well_formed(result)
-    assert "permission is hereby granted" in " ".join(normalise(result.text))
+    assert "permission is hereby granted" in " ".join(words(result.text))
     assert progress and progress == sorted(progress) and 0 < progress[-1] <= 1
 
 
 def test_auto_only_picks_allowed_languages():
-    audio = media.load_audio(_data.recording("jfk.flac"))
+    audio = media.load_audio(shared_data.require_shared_file("jfk.flac"))
     config = engine.WhisperConfig(allowed_languages=("nl", "de"))  # English is not allowed here
     language, probability, scores = engine.detect_language(audio, config.allowed_languages, config)
     assert language in {"nl", "de"} and set(scores) == {"nl", "de"}
@@ -88,7 +69,7 @@ def test_auto_only_picks_allowed_languages():
 
 
 def test_explicit_language_is_passed_as_is():
-    audio = media.load_audio(_data.recording("jfk.flac"))
+    audio = media.load_audio(shared_data.require_shared_file("jfk.flac"))
     result = engine.transcribe(audio, "nl")  # forced, even though the speech is English
     assert result.language == "nl" and result.language_probability is None
     with pytest.raises(engine.EngineError):
@@ -97,7 +78,7 @@ def test_explicit_language_is_passed_as_is():
 
 @pytest.mark.parametrize("language", ["auto", "en"])
 def test_silence_has_no_segments(tmp_path, language):
-    silence = _data.make_silence(tmp_path / "silence.wav", seconds=10)
+    silence = silent_wav(tmp_path / "silence.wav", seconds=10)
     result = engine.transcribe(silence, language)
     assert result.segments == [] and not result.has_speech
     assert result.duration == pytest.approx(10.0, abs=0.05)
@@ -106,7 +87,7 @@ def test_silence_has_no_segments(tmp_path, language):
 
 def test_long_audio_is_batched_in_blocks(monkeypatch):
     """Long audio goes through the batched pipeline, in blocks split without losing a sample."""
-    audio = media.load_audio(_data.recording("multilingual.mp3"))
+    audio = media.load_audio(shared_data.require_shared_file("multilingual.mp3"))
     monkeypatch.setattr(engine, "BLOCK_SECONDS", 25.0)
     monkeypatch.setattr(engine, "CUT_SEARCH_SECONDS", 5.0)
     monkeypatch.setattr(engine, "LONG_AUDIO_SECONDS", 30.0)
@@ -125,7 +106,7 @@ def test_long_audio_is_batched_in_blocks(monkeypatch):
 
 def test_truncated_recording_never_crashes(tmp_path):
     cut = tmp_path / "jfk-cut.flac"
-    cut.write_bytes(_data.recording("jfk.flac").read_bytes()[:20_000])
+    cut.write_bytes(shared_data.require_shared_file("jfk.flac").read_bytes()[:20_000])
     try:
         wav = media.extract_audio(cut, tmp_path / "cut.wav")
         result = engine.transcribe(wav, "auto")
@@ -202,5 +183,5 @@ def test_model_store_rebuilds_a_corrupt_cache(tmp_path, monkeypatch):
 
     # And the rebuilt directory really loads and transcribes.
     config = engine.WhisperConfig(model=str(directory))
-    result = engine.transcribe(media.load_audio(_data.recording("jfk.flac")), "en", config)
-    assert "fellow americans" in " ".join(normalise(result.text))
+    result = engine.transcribe(media.load_audio(shared_data.require_shared_file("jfk.flac")), "en", config)
+    assert "fellow americans" in " ".join(words(result.text))

@@ -4,13 +4,14 @@ import wave
 
 import pytest
 
-from tests.transcripts import _data
+from tests import shared_data
+from tests.transcripts.helpers import make_video
 from transcripts import media
 
 
 @pytest.fixture(autouse=True)
 def _ffmpeg():
-    _data.require_ffmpeg()
+    shared_data.require_ffmpeg()
 
 
 def assert_plain_message(error: pytest.ExceptionInfo[media.MediaError]):
@@ -24,7 +25,7 @@ def assert_plain_message(error: pytest.ExceptionInfo[media.MediaError]):
 
 
 def test_probe_real_audio():
-    info = media.probe(_data.recording("jfk.flac"))
+    info = media.probe(shared_data.require_shared_file("jfk.flac"))
     assert info.has_audio and not info.has_video
     assert info.duration == pytest.approx(11.0, abs=0.1)
     assert info.format_name == "flac"
@@ -32,7 +33,9 @@ def test_probe_real_audio():
 
 
 def test_extract_audio_is_16k_mono_pcm(tmp_path):
-    out = media.extract_audio(_data.recording("multilingual.mp3"), tmp_path / "sub" / "audio.wav")
+    out = media.extract_audio(
+        shared_data.require_shared_file("multilingual.mp3"), tmp_path / "sub" / "audio.wav"
+    )
     assert out == tmp_path / "sub" / "audio.wav"
     with wave.open(str(out)) as wav:
         assert (wav.getframerate(), wav.getnchannels(), wav.getsampwidth()) == (16000, 1, 2)
@@ -44,7 +47,7 @@ def test_extract_audio_is_16k_mono_pcm(tmp_path):
 
 
 def test_stereo_is_mixed_down_to_mono(tmp_path):
-    audio = media.load_audio(_data.recording("stereo_diarization.wav"))
+    audio = media.load_audio(shared_data.require_shared_file("stereo_diarization.wav"))
     assert audio.ndim == 1 and audio.shape[0] == pytest.approx(5.0 * 16000, abs=160)
 
 
@@ -82,7 +85,7 @@ def test_missing_file_and_folder(tmp_path):
 
 
 def test_video_without_audio(tmp_path):
-    video = _data.make_video(tmp_path / "silent-film.mp4", seconds=2)
+    video = make_video(tmp_path / "silent-film.mp4", seconds=2)
     info = media.probe(video)
     assert info.has_video and not info.has_audio
     assert (info.width, info.height) == (320, 240)
@@ -96,7 +99,7 @@ def test_video_without_audio(tmp_path):
 
 def test_truncated_flac_is_a_clear_error(tmp_path):
     cut = tmp_path / "jfk-cut.flac"
-    cut.write_bytes(_data.recording("jfk.flac").read_bytes()[:20_000])
+    cut.write_bytes(shared_data.require_shared_file("jfk.flac").read_bytes()[:20_000])
     assert media.probe(cut).duration == pytest.approx(11.0, abs=0.1)  # the header still says 11 s
     with pytest.raises(media.MediaError) as error:
         media.extract_audio(cut, tmp_path / "out.wav")
@@ -106,7 +109,7 @@ def test_truncated_flac_is_a_clear_error(tmp_path):
 
 
 def test_truncated_mp4_is_unreadable(tmp_path):
-    video = _data.make_video(tmp_path / "full.mp4", seconds=2, with_audio=True)
+    video = make_video(tmp_path / "full.mp4", seconds=2, with_audio=True)
     cut = tmp_path / "cut.mp4"
     cut.write_bytes(video.read_bytes()[:3000])
     with pytest.raises(media.MediaError) as error:
@@ -115,7 +118,7 @@ def test_truncated_mp4_is_unreadable(tmp_path):
 
 
 def test_poster_frame_writes_a_jpeg(tmp_path):
-    video = _data.make_video(tmp_path / "talk.mp4", seconds=2, with_audio=True)
+    video = make_video(tmp_path / "talk.mp4", seconds=2, with_audio=True)
     info = media.probe(video)
     assert info.has_video and info.has_audio
     jpg = media.poster_frame(video, tmp_path / "posters" / "talk.jpg", at_seconds=1.0)
@@ -131,6 +134,6 @@ def test_poster_frame_writes_a_jpeg(tmp_path):
 
 def test_poster_frame_of_audio_only(tmp_path):
     with pytest.raises(media.MediaError) as error:
-        media.poster_frame(_data.recording("jfk.flac"), tmp_path / "p.jpg")
+        media.poster_frame(shared_data.require_shared_file("jfk.flac"), tmp_path / "p.jpg")
     assert error.value.message == media.MSG_NO_VIDEO
     assert not (tmp_path / "p.jpg").exists()

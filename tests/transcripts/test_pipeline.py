@@ -9,7 +9,7 @@ from library.demo.render import render_talk
 from library.models import Recording, SessionPage
 from tests.factories import make_recording, make_session
 from tests.shared_data import require_shared_file
-from tests.transcripts.helpers import silent_wav, video_without_audio, word_error_rate, words
+from tests.transcripts.helpers import make_video, silent_wav, word_error_rate, words
 from transcripts import media
 from transcripts.models import Transcript
 from transcripts.pipeline import run_transcription
@@ -91,7 +91,7 @@ def test_a_text_file_fails_with_a_reason_and_is_kept(home, tmp_path):
 
 
 def test_a_video_without_audio_fails_with_a_reason(home, tmp_path):
-    recording = make_recording(video_without_audio(tmp_path / "mute.mp4"), title="Mute", media_type="video")
+    recording = make_recording(make_video(tmp_path / "mute.mp4"), title="Mute", media_type="video")
     transcript = run_transcription(recording.pk)
     assert transcript.status == Transcript.Status.FAILED
     assert transcript.error == media.MSG_NO_AUDIO
