@@ -1,10 +1,9 @@
 """Helpers the end-to-end tests share: where things are, and how to skip or fail."""
 
-import os
 import shutil
 from pathlib import Path
 
-import pytest
+from tests.shared_data import missing
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
@@ -12,15 +11,8 @@ AXE_JS = REPO / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser")
 
 
-def in_ci() -> bool:
-    return os.environ.get("CI", "").lower() == "true"
-
-
-def skip_or_fail(message: str):
-    """Locally a missing tool skips with the reason; under CI=true it fails the run."""
-    if in_ci():
-        pytest.fail(message + " (CI=true requires it)")
-    pytest.skip(message)
+# Locally a missing tool skips with the reason; under CI=true it fails the run.
+skip_or_fail = missing
 
 
 def chromium_path() -> str | None:
