@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -33,9 +35,20 @@ def _page_number(value) -> int:
         return 1
 
 
+def link_seconds(start: float) -> str:
+    """``start`` for a ``?t=`` link: floored to hundredths, without trailing zeros.
+
+    Floored, so playback never begins after the first word; to hundredths, because the
+    transcript highlights the segment that starts within 0.05 s of ``t``
+    (static/js/transcript.js), and a coarser floor (19.86 -> 19.8, or the whole seconds
+    19.84 -> 19) would light up the segment before the one with the words."""
+    hundredths = math.floor(round(max(start, 0.0) * 100, 6))  # round: 0.29 * 100 is 28.99...
+    return f"{hundredths // 100}.{hundredths % 100:02d}".rstrip("0").rstrip(".")
+
+
 def moment_url(url: str, start: float) -> str:
     """A deep link into the session's player: ``?t=SECONDS``."""
-    return f"{url}{'&' if '?' in url else '?'}t={int(start)}"
+    return f"{url}{'&' if '?' in url else '?'}t={link_seconds(start)}"
 
 
 def _run_search(request):

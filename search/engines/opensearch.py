@@ -15,6 +15,10 @@ Index design
 * Results are grouped per session with ``collapse`` on ``session_id``; ``inner_hits`` give
   each session's best moments with highlighted (HTML-escaped) snippets. Pagination is
   over sessions (from/size on the collapsed hits).
+* A moment's deep link starts at the segment holding its first matched word, as in the
+  embedded engine: each moment document keeps where its segments begin (``segments``,
+  stored but not indexed), and the position of the first ``<mark>`` in the highlighted
+  text, unescaped, is the character offset that picks the segment (``spoken_at``).
 * Counts are *sessions*, not documents ("reverse" approach): the hits request also
   collects the ids of all matching sessions (a ``terms`` aggregation on ``session_id``),
   and a second request counts facet values over those sessions' ``kind=session``
@@ -47,6 +51,7 @@ from search import dsl
 from search.engines.base import (
     FACETS,
     EngineUnavailable,
+    MomentDocument,
     MomentHit,
     QueryError,
     SearchEngine,
@@ -156,6 +161,9 @@ class MomentIndexDocument(dsl.Document):
     end = dsl.Float(index=False)
     text_nl = dsl.Text(analyzer=ANALYZERS["nl"])
     text_en = dsl.Text(analyzer=ANALYZERS["en"])
+    # Where each segment of the moment begins: {"offsets": [character offset in the text],
+    # "seconds": [start]}. Read back with the hit only, so not parsed or indexed.
+    segments = dsl.Object(enabled=False)
 
 
 def analysis_language(language: str) -> str:
@@ -202,8 +210,17 @@ def bulk_actions(doc: SessionDocument, index: str) -> Iterator[dict]:
                 "start": moment.start,
                 "end": moment.end,
                 text_field: moment.text,
+                **moment_segments(moment),
             },
         }
+
+
+def moment_segments(moment: MomentDocument) -> dict:
+    """The ``segments`` field of a moment document (nothing when the starts are unknown)."""
+    if not moment.segment_starts:
+        return {}
+    offsets, seconds = zip(*moment.segment_starts, strict=True)
+    return {"segments": {"offsets": list(offsets), "seconds": list(seconds)}}
 
 
 class OpenSearchEngine(SearchEngine):
@@ -517,7 +534,7 @@ class OpenSearchEngine(SearchEngine):
                     "name": "moments",
                     # +1: the session's own document may be among the best hits; it is dropped.
                     "size": max(query.moments_per_session, 0) + 1,
-                    "_source": ["kind", "start", "end", "text_nl", "text_en"],
+                    "_source": ["kind", "start", "end", "text_nl", "text_en", "segments"],
                     "highlight": _highlight(["text_nl", "text_en"]),
                 },
             )
@@ -570,6 +587,7 @@ class OpenSearchEngine(SearchEngine):
             marked = moment.get("highlight", {})
             field = f"text_{lang}"
             snippet = _first(marked.get(field)) or _first(marked.get("text_nl") or marked.get("text_en"))
+            at = spoken_at(snippet, moment_source.get("segments"))
             if not snippet:
                 snippet = html.escape(moment_source.get(field) or "")
             moments.append(
@@ -578,6 +596,7 @@ class OpenSearchEngine(SearchEngine):
                     end=float(moment_source.get("end") or moment_source["start"]),
                     snippet_html=snippet,
                     score=float(moment.get("_score") or 0.0),
+                    at=at,
                 )
             )
         return SessionHit(
@@ -680,13 +699,31 @@ def _simple_query(text: str, fields: list[str], operator: str) -> dsl.Q:
     )
 
 
+_MARK = "<mark>"
+
+
 def _highlight_options() -> dict:
     # encoder=html escapes the source text; only our <mark> tags are markup.
-    return {"encoder": "html", "pre_tags": ["<mark>"], "post_tags": ["</mark>"]}
+    return {"encoder": "html", "pre_tags": [_MARK], "post_tags": ["</mark>"]}
 
 
 def _highlight(fields: list[str]) -> dict:
     return {**_highlight_options(), "fields": {field: {"number_of_fragments": 0} for field in fields}}
+
+
+def spoken_at(highlighted: str, segments: dict | None) -> float | None:
+    """When the segment holding the first marked word begins (None: not known).
+
+    ``highlighted`` is the moment's whole text (``number_of_fragments: 0``) as the html
+    encoder returns it: escaped, with ``<mark>`` around matched words and no other tags.
+    Unescaped, the part before the first ``<mark>`` is as long as the original text up
+    to that word, which is the offset ``segments`` counts in."""
+    before, marked, _ = (highlighted or "").partition(_MARK)
+    offsets, seconds = (segments or {}).get("offsets") or [], (segments or {}).get("seconds") or []
+    if not marked or not offsets or len(offsets) != len(seconds):
+        return None
+    first = len(html.unescape(before))
+    return float(max((s for o, s in zip(offsets, seconds, strict=True) if o <= first), default=seconds[0]))
 
 
 def _first(fragments) -> str:

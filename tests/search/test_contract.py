@@ -21,6 +21,7 @@ from django.urls import reverse
 from search import service
 from search.engines.base import EngineUnavailable, QueryError
 from search.models import PendingIndexChange, QueryLog
+from search.views import link_seconds
 from tests.factories import make_event, make_private, make_recording, make_session
 from tests.search.helpers import (
     add_transcript,
@@ -411,6 +412,39 @@ def test_api_returns_moments_with_deep_links(engine_name, client):
     moment = hit["moments"][0]
     # The link starts at the segment with the words (engines that know it) or the moment.
     assert moment["start"] <= moment["at"] <= 10.0 <= moment["end"]
-    assert moment["url"] == f"{session.url}?t={int(moment['at'])}"
+    assert moment["url"] == f"{session.url}?t={link_seconds(moment['at'])}"
     assert "<mark>lighthouses</mark>" in moment["snippet_html"]
     assert set(body["facets"]) == {"theme", "speaker", "organisation", "event", "year", "language"}
+
+
+def test_a_moment_links_to_the_segment_where_its_words_were_said(engine_name, client):
+    # One moment of four 6.2 s segments (windows grow to 20 s); the word is said only in
+    # the third. Escaped characters before it (&, quotes, /, <>) would shift an offset
+    # read from the highlighted HTML into the fourth segment if it were not unescaped.
+    seconds = 6.2
+    session = session_with("Coastal policy", slug="coastal-policy")
+    add_transcript(
+        session,
+        [
+            "Welcome to the morning programme.",
+            """Budget & "R&D" / <costs> at 'the' ministry.""",
+            "Then the keepers of the lighthouse.",
+            "Finally questions from the room.",
+        ],
+        seconds=seconds,
+    )
+    service.rebuild()
+    third_starts = 2 * seconds
+
+    results = search("lighthouse")
+
+    [hit] = results.hits
+    [moment] = hit.moments
+    assert moment.start == 0.0 and moment.end >= 4 * seconds - 0.01  # the window, all four
+    assert moment.at is not None and abs(moment.at - third_starts) <= 0.5
+    body = client.get(reverse("search:api"), {"q": "lighthouse"}).json()
+    linked = body["sessions"][0]["moments"][0]
+    assert abs(linked["at"] - third_starts) <= 0.5
+    assert linked["url"] == f"{session.url}?t=12.4"  # floored to hundredths, not t=12 or t=0
+    page = client.get(reverse("search:search"), {"q": "lighthouse"}).content.decode()
+    assert f'href="{session.url}?t=12.4"' in page

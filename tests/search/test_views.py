@@ -7,6 +7,7 @@ import pytest
 
 from search import service
 from search.models import QueryLog
+from search.views import moment_url
 from tests.search.helpers import make_theme, session_with
 
 pytestmark = pytest.mark.django_db
@@ -132,3 +133,13 @@ def test_moment_links_jump_to_the_segment_with_the_words(client):
     assert moment["url"] == f"{session.url}?t=20"
     page = client.get("/search/", {"q": "harbour"}).content.decode()
     assert f'href="{session.url}?t=20"><time>0:20</time>' in page
+
+
+@pytest.mark.parametrize(
+    "at, shown",
+    [(0.0, "0"), (20.0, "20"), (19.84, "19.84"), (19.86, "19.86"), (0.29, "0.29"), (65.999, "65.99")],
+)
+def test_moment_links_floor_to_hundredths(at, shown):
+    # Whole seconds (t=19 for 19.84) would start, and highlight, the segment before.
+    assert moment_url("/s/", at) == f"/s/?t={shown}"
+    assert moment_url("/s/?x=1", at) == f"/s/?x=1&t={shown}"
