@@ -23,7 +23,8 @@ class Organisation(index.Indexed, models.Model):
 
     def save(self, *args, **kwargs):
         if not self.slug:
-            self.slug = slugify(self.name)[:255] or "organisation"
+            # Distinct names can slugify alike ("A&B" / "A B"); keep slugs unique.
+            self.slug = _unique_slug(Organisation, self.name, self.pk)
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
