@@ -1,7 +1,10 @@
 """manage.py transcribe: queue for the worker, or run here with --now."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 from django_tasks import default_task_backend
 
 from tests.factories import make_recording, make_session
@@ -14,6 +17,21 @@ pytestmark = pytest.mark.django_db
 
 def transcription_jobs():
     return [job.args[0] for job in default_task_backend.results if job.task.func is transcribe_recording.func]
+
+
+def test_failed_also_picks_up_transcripts_a_dead_worker_left_running(
+    home, django_capture_on_commit_callbacks
+):
+    stalled, busy = make_recording(title="Stalled"), make_recording(title="Busy")
+    long_ago = timezone.now() - timedelta(hours=3)
+    Transcript.objects.create(recording=stalled, status=Transcript.Status.RUNNING, started_at=long_ago)
+    Transcript.objects.create(recording=busy, status=Transcript.Status.RUNNING, started_at=timezone.now())
+    default_task_backend.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("transcribe", "--failed")
+    assert transcription_jobs() == [stalled.pk]
+    assert Transcript.objects.get(recording=stalled).status == Transcript.Status.QUEUED
+    assert Transcript.objects.get(recording=busy).status == Transcript.Status.RUNNING
 
 
 def test_queue_one_session_all_or_failed(home, capsys, django_capture_on_commit_callbacks):

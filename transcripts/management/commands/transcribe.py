@@ -1,12 +1,20 @@
 """Queue recordings for transcription, or transcribe them right here with --now."""
 
+from datetime import timedelta
+
 from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Q
+from django.utils import timezone
 from tqdm import tqdm
 
 from library.models import Recording, SessionPage
 from transcripts.models import Transcript
 from transcripts.pipeline import run_transcription
 from transcripts.queueing import queue_transcription
+
+# A worker killed mid-run leaves its transcript "running" for ever; one running this long is
+# taken for dead (an hour of audio takes minutes at the measured ~19x real time).
+STALE_RUNNING = timedelta(hours=1)
 
 
 class Command(BaseCommand):
@@ -19,7 +27,11 @@ class Command(BaseCommand):
         which = parser.add_mutually_exclusive_group(required=True)
         which.add_argument("--all", action="store_true", help="every recording")
         which.add_argument("--session", type=int, metavar="ID", help="the recording of session page ID")
-        which.add_argument("--failed", action="store_true", help="recordings whose last transcription failed")
+        which.add_argument(
+            "--failed",
+            action="store_true",
+            help="recordings whose last transcription failed, or stalled in 'running' for over an hour",
+        )
         parser.add_argument("--now", action="store_true", help="transcribe here, with a progress bar")
         parser.add_argument("--force", action="store_true", help="also redo editor-corrected transcripts")
 
@@ -51,7 +63,11 @@ class Command(BaseCommand):
                 raise CommandError(f"Session {session} ({page.title}) has no recording.")
             return Recording.objects.filter(pk=page.recording_id)
         if failed:
-            return Recording.objects.filter(transcript__status=Transcript.Status.FAILED)
+            stalled = Q(
+                transcript__status=Transcript.Status.RUNNING,
+                transcript__started_at__lt=timezone.now() - STALE_RUNNING,
+            )
+            return Recording.objects.filter(Q(transcript__status=Transcript.Status.FAILED) | stalled)
         return Recording.objects.all()
 
     def run_now(self, ids, force):
