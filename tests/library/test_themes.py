@@ -47,6 +47,24 @@ def test_format_timecode_round_trips():
     assert parse_timecode(format_timecode(7.5)) == 7.5
 
 
+def theme_form_with_clip(theme, session, start, end):
+    """The admin edit form's POST data for a theme whose body is one clip."""
+    return nested_form_data(
+        {
+            "title": theme.title,
+            "slug": theme.slug,
+            "intro": rich_text(""),
+            "session_links": {
+                "TOTAL_FORMS": 0,
+                "INITIAL_FORMS": 0,
+                "MIN_NUM_FORMS": 0,
+                "MAX_NUM_FORMS": 1000,
+            },
+            "body": streamfield([("clip", {"session": session.pk, "start": start, "end": end, "note": ""})]),
+        }
+    )
+
+
 class ClipTests(WagtailPageTestCase):
     def setUp(self):
         self.session = make_session(
@@ -124,22 +142,7 @@ class ClipTests(WagtailPageTestCase):
     def test_admin_edit_form_refuses_an_invalid_clip_with_a_message(self):
         self.login()  # a superuser
         theme = make_theme()
-        data = nested_form_data(
-            {
-                "title": theme.title,
-                "slug": theme.slug,
-                "intro": rich_text(""),
-                "session_links": {
-                    "TOTAL_FORMS": 0,
-                    "INITIAL_FORMS": 0,
-                    "MIN_NUM_FORMS": 0,
-                    "MAX_NUM_FORMS": 1000,
-                },
-                "body": streamfield(
-                    [("clip", {"session": self.session.pk, "start": "2:00", "end": "1:00", "note": ""})]
-                ),
-            }
-        )
+        data = theme_form_with_clip(theme, self.session, start="2:00", end="1:00")
         response = self.client.post(f"/admin/pages/{theme.pk}/edit/", data)
         self.assertEqual(response.status_code, 200)  # the form again, not a redirect
         html = response.content.decode()
@@ -155,22 +158,7 @@ class ClipTests(WagtailPageTestCase):
     def test_admin_edit_form_explains_a_time_it_cannot_read(self):
         self.login()
         theme = make_theme()
-        data = nested_form_data(
-            {
-                "title": theme.title,
-                "slug": theme.slug,
-                "intro": rich_text(""),
-                "session_links": {
-                    "TOTAL_FORMS": 0,
-                    "INITIAL_FORMS": 0,
-                    "MIN_NUM_FORMS": 0,
-                    "MAX_NUM_FORMS": 1000,
-                },
-                "body": streamfield(
-                    [("clip", {"session": self.session.pk, "start": "een minuut", "end": "2:00", "note": ""})]
-                ),
-            }
-        )
+        data = theme_form_with_clip(theme, self.session, start="een minuut", end="2:00")
         response = self.client.post(f"/admin/pages/{theme.pk}/edit/", data)
         self.assertEqual(response.status_code, 200)
         self.assertIn("is not a time", response.content.decode())
