@@ -24,12 +24,10 @@ from __future__ import annotations
 import html
 import json
 import logging
-import re
 import sqlite3
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from search.analysis import LANGUAGES, analyse, analysis_language, stem, words
@@ -44,10 +42,8 @@ from search.engines.base import (
     SessionDocument,
     SessionHit,
 )
+from search.engines.query_syntax import Clause, ParsedQuery, parse_query
 
-# The same limits as the OpenSearch engine, so both answer a long query alike.
-MAX_QUERY_CHARS = 500
-MAX_QUERY_WORDS = 32
 SNIPPET_WORDS = 40  # words shown around the first highlighted word of a moment
 SNIPPET_LEAD = 10  # of which before it
 SESSION_FIELD_BOOST = 2.0
@@ -94,83 +90,6 @@ def _schema() -> list[str]:
 _TABLES = ["sessions", "facet_values", "moments"] + [
     f"{kind}_text_{lang}" for kind in ("session", "moment") for lang in LANGUAGES
 ]
-
-
-# -- query parsing -------------------------------------------------------------------------------
-
-
-@dataclass
-class Clause:
-    """One thing the visitor asked for: a word, a quoted phrase, or alternatives (a OR b)."""
-
-    words: list[str] = field(default_factory=list)  # a phrase when more than one
-    alternatives: list[Clause] = field(default_factory=list)
-
-    def atoms(self) -> list[list[str]]:
-        return [alt.words for alt in self.alternatives] if self.alternatives else [self.words]
-
-
-@dataclass
-class ParsedQuery:
-    required: list[Clause]
-    excluded: list[list[str]]
-
-    def all_words(self) -> list[str]:
-        return [w for clause in self.required for atom in clause.atoms() for w in atom]
-
-
-_TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
-
-
-def parse_query(text: str) -> ParsedQuery:
-    """Read a visitor's query into words, "phrases", ``a OR b`` and ``-excluded``.
-
-    Anything else (brackets, colons, FTS5 operators, emoji) is only a word separator, so no
-    input can reach FTS5 as syntax; an unbalanced quote runs to the end of the query."""
-    text = (text or "").strip()
-    if len(text) > MAX_QUERY_CHARS:
-        raise QueryError(
-            f"The search is too long: use at most {MAX_QUERY_WORDS} words and {MAX_QUERY_CHARS} characters."
-        )
-    required: list[Clause] = []
-    excluded: list[list[str]] = []
-    pending_or = False
-    for match in _TOKEN.finditer(text):
-        negated, phrase, bare = match.group(1), match.group(2), match.group(3)
-        if bare is not None:
-            if bare == "OR":
-                pending_or = bool(required)
-                continue
-            negated = bare.startswith("-")
-            found = [m.group().lower() for m in words(bare)]
-            clauses = [[w] for w in found]
-        else:
-            found = [m.group().lower() for m in words(phrase)]
-            clauses = [found] if found else []
-        if not clauses:
-            continue
-        if negated:
-            excluded.extend(clauses)
-            continue
-        for clause_words in clauses:
-            clause = Clause(words=clause_words)
-            if pending_or:
-                previous = required[-1]
-                if not previous.alternatives:
-                    previous = Clause(alternatives=[previous])
-                    required[-1] = previous
-                previous.alternatives.append(clause)
-                pending_or = False
-            else:
-                required.append(clause)
-    parsed = ParsedQuery(required, excluded)
-    if len(parsed.all_words()) + sum(map(len, excluded)) > MAX_QUERY_WORDS:
-        raise QueryError(
-            f"The search is too long: use at most {MAX_QUERY_WORDS} words and {MAX_QUERY_CHARS} characters."
-        )
-    if excluded and not required:
-        raise QueryError("Add a word to search for, not only words to leave out (-word).")
-    return parsed
 
 
 def _fts_string(stems: list[str]) -> str:

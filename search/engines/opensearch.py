@@ -40,7 +40,6 @@ Index design
 from __future__ import annotations
 
 import html
-import re
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -60,6 +59,7 @@ from search.engines.base import (
     SessionDocument,
     SessionHit,
 )
+from search.engines.query_syntax import parse_query
 
 ANALYSIS_LANGUAGES = ("nl", "en")
 
@@ -114,9 +114,6 @@ FACET_SIZE = 100  # values returned per facet (sessions have a handful of each)
 MATCHED_SESSIONS_LIMIT = 40_000
 # OpenSearch refuses from+size beyond index.max_result_window (10,000 by default).
 MAX_RESULT_WINDOW = 10_000
-# Every word becomes clauses over several fields: a 1,000-word query took 20 s at 10x.
-MAX_QUERY_CHARS = 500
-MAX_QUERY_WORDS = 32
 BULK_CHUNK = 2_000
 # Sessions per stale-moment lookup (one bool clause each; the default clause limit is 1024).
 STALE_DELETE_BATCH = 500
@@ -619,20 +616,11 @@ class OpenSearchEngine(SearchEngine):
         )
 
 
-# A visitor's query: "phrases" (an unbalanced quote runs to the end), bare words, "OR".
-_TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
-# Characters simple_query_string reads as operators; in a word they only separate.
-_OPERATORS = re.compile(r'[+|"*()~\\]')
-_WORD_CHAR = re.compile(r"[^\W_]")
-
-
 @dataclass(frozen=True)
 class VisitorQuery:
-    """The query in simple_query_string syntax, built from the visitor's text.
-
-    The same reading as the embedded engine: words and "phrases" are all required,
-    ``a OR b`` offers alternatives, ``-word`` excludes; every other operator character
-    is a separator, so no input reaches the engine as syntax (no prefix*, fuzzy~, ...)."""
+    """The visitor's query (read by ``query_syntax.parse_query``, as in the embedded engine)
+    in simple_query_string syntax. Words are letters and digits only, so nothing in them is
+    an operator."""
 
     required: str  # every clause, for default_operator=and
     any_term: str  # any required word or phrase, for default_operator=or
@@ -642,48 +630,21 @@ class VisitorQuery:
         return not self.required
 
 
+def _atom(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else '"' + " ".join(words) + '"'
+
+
 def parse_visitor_query(text: str) -> VisitorQuery:
-    text = (text or "").strip()
-    too_long = QueryError(
-        f"The search is too long: use at most {MAX_QUERY_WORDS} words and {MAX_QUERY_CHARS} characters."
-    )
-    if len(text) > MAX_QUERY_CHARS:
-        raise too_long
-    clauses: list[list[str]] = []  # each: alternatives (a word or "a phrase")
-    excluded: list[str] = []
-    pending_or = False
-    word_count = 0
-    for match in _TOKEN.finditer(text):
-        negated, phrase, bare = match.group(1), match.group(2), match.group(3)
-        if bare is not None:
-            if bare == "OR":
-                pending_or = bool(clauses)
-                continue
-            negated = "-" if bare.startswith("-") else ""
-            atoms = [w for w in _OPERATORS.sub(" ", bare.lstrip("-")).split() if _WORD_CHAR.search(w)]
-        else:
-            inner = " ".join(w for w in _OPERATORS.sub(" ", phrase).split() if _WORD_CHAR.search(w))
-            atoms = [f'"{inner}"'] if inner else []
-        word_count += sum(len(atom.split()) for atom in atoms)
-        if negated:
-            excluded.extend(atoms)
-            continue
-        for atom in atoms:
-            if pending_or:
-                clauses[-1].append(atom)
-                pending_or = False
-            else:
-                clauses.append([atom])
-    if word_count > MAX_QUERY_WORDS:
-        raise too_long
-    if excluded and not clauses:
-        raise QueryError("Add a word to search for, not only words to leave out (-word).")
-    if not clauses:
+    parsed = parse_query(text)
+    if not parsed.required:
         return VisitorQuery(required="", any_term="")
-    required = [alts[0] if len(alts) == 1 else "(" + " | ".join(alts) + ")" for alts in clauses]
+    required = []
+    for clause in parsed.required:
+        atoms = [_atom(atom) for atom in clause.atoms()]
+        required.append(atoms[0] if len(atoms) == 1 else "(" + " | ".join(atoms) + ")")
     return VisitorQuery(
-        required=" ".join(required + [f"-{atom}" for atom in excluded]),
-        any_term=" | ".join(atom for alts in clauses for atom in alts),
+        required=" ".join(required + [f"-{_atom(atom)}" for atom in parsed.excluded]),
+        any_term=" | ".join(_atom(atom) for clause in parsed.required for atom in clause.atoms()),
     )
 
 

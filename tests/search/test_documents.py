@@ -7,7 +7,8 @@ import pytest
 from search.analysis import analyse, analysis_language, stem
 from search.documents import build_moments, session_document
 from search.engines.base import QueryError
-from search.engines.embedded import highlight, parse_query
+from search.engines.embedded import highlight
+from search.engines.query_syntax import parse_query
 from tests.factories import make_event
 from tests.search.helpers import add_transcript, make_theme, session_with
 
