@@ -15,10 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import ffmpeg
-from django.core.files import File
 from django.db import transaction
 from django.utils.text import slugify
-from wagtail.models import Collection, Page, Site
+from wagtail.models import Page
 
 from .models import (
     Event,
@@ -195,9 +194,7 @@ def parse_row(line: int, raw: dict, folder: Path) -> SessionRow:
 
 
 def home_page() -> HomePage:
-    site = Site.objects.filter(is_default_site=True).first()
-    root = site.root_page.specific if site else None
-    home = root if isinstance(root, HomePage) else HomePage.objects.first()
+    home = HomePage.of_default_site()
     if home is None:
         raise ProgrammeError("No home page: run `manage.py migrate` first.")
     return home
@@ -333,15 +330,8 @@ class EventImporter:
 
     @staticmethod
     def _store_recording(row: SessionRow) -> Recording:
-        recording = Recording(
-            title=row.title, type=row.media_type, collection=Collection.get_first_root_node()
-        )
-        with row.file.open("rb") as handle:
-            recording.file.save(row.file.name, File(handle), save=False)
-        if row.duration:
-            recording.duration = row.duration
-        recording.save()
-        return recording
+        extra = {"duration": row.duration} if row.duration else {}
+        return Recording.store(row.file, row.title, row.media_type, **extra)
 
     def _free_slug(self, row: SessionRow) -> str:
         base = slugify(row.title)[:200] or "session"

@@ -5,7 +5,6 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from django.core.files import File
 from django.core.files.base import ContentFile
 from wagtail.models import Collection, PageViewRestriction
 
@@ -19,14 +18,12 @@ def make_home() -> HomePage:
 def make_recording(
     path: Path | None = None, title="A recording", media_type="audio", content=None
 ) -> Recording:
-    recording = Recording(title=title, type=media_type, collection=Collection.get_first_root_node())
     if path is not None:
-        with open(path, "rb") as handle:
-            recording.file.save(path.name, File(handle), save=False)
-    else:
-        recording.file.save(
-            "tone.wav", ContentFile(content if content is not None else bytes(range(256)) * 8), save=False
-        )
+        return Recording.store(path, title, media_type)
+    recording = Recording(title=title, type=media_type, collection=Collection.get_first_root_node())
+    recording.file.save(
+        "tone.wav", ContentFile(content if content is not None else bytes(range(256)) * 8), save=False
+    )
     recording.save()
     return recording
 

@@ -6,9 +6,7 @@ import tempfile
 from pathlib import Path
 
 from django.conf import settings
-from django.core.files import File
 from django.db import transaction
-from wagtail.models import Collection, Site
 
 from ..models import (
     Event,
@@ -28,13 +26,10 @@ from .render import render_talk
 
 
 def home_page() -> HomePage:
-    site = Site.objects.filter(is_default_site=True).first()
-    root = site.root_page.specific if site else None
-    if not isinstance(root, HomePage):
-        root = HomePage.objects.first()
-    if root is None:
+    home = HomePage.of_default_site()
+    if home is None:
         raise RuntimeError("No HomePage found: run `manage.py migrate` first.")
-    return root
+    return home
 
 
 def _publish(page):
@@ -84,12 +79,9 @@ def _speaker(name: str) -> Speaker:
 def create_session(home, event, spec: dict, media_path: Path, media_type: str) -> SessionPage:
     """One session page with its recording, published."""
     with transaction.atomic():
-        with media_path.open("rb") as handle:
-            recording = Recording(
-                title=spec["title"], type=media_type, collection=Collection.get_first_root_node()
-            )
-            recording.file.save(f"{spec['slug']}{media_path.suffix}", File(handle), save=False)
-            recording.save()
+        recording = Recording.store(
+            media_path, spec["title"], media_type, filename=f"{spec['slug']}{media_path.suffix}"
+        )
         page = SessionPage(
             title=spec["title"],
             slug=spec["slug"],

@@ -6,7 +6,7 @@ from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.api import APIField
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Orderable, Page
+from wagtail.models import Orderable, Page, Site
 from wagtail.search import index
 from wagtailmedia.edit_handlers import MediaChooserPanel
 
@@ -35,6 +35,13 @@ class HomePage(Page):
     ]
     subpage_types = ["library.SessionPage", "library.ThemeIndexPage"]
     max_count = 1
+
+    @classmethod
+    def of_default_site(cls) -> "HomePage | None":
+        """The home page that sessions are created under (None before `migrate`)."""
+        site = Site.objects.filter(is_default_site=True).first()
+        root = site.root_page.specific if site else None
+        return root if isinstance(root, cls) else cls.objects.first()
 
     LATEST_SESSIONS = 6
 
