@@ -1,7 +1,26 @@
-"""Who may see a session and its recording. Used by every view that hands out
-anything of a session (page, media file, captions), so one rule guards them all."""
+"""Who may see a session and its recording: the one rule every surface uses (pages, feeds,
+facets, people pages, images, media files, captions, search).
+
+``visible_sessions()`` / ``visible_themes()`` are the queryset form of the rule for a visitor
+(live, and no view restriction on the page or any ancestor); ``page_visible_to`` checks one
+page for one request (an editor or a visitor who gave a theme's password)."""
 
 from wagtail.models import Page
+
+
+def visible_sessions():
+    """The sessions any visitor may see: live and public. Search filters its engine query by
+    these ids, so an index that lags behind the database can never show more."""
+    from library.models import SessionPage
+
+    return SessionPage.objects.live().public()
+
+
+def visible_themes():
+    """The theme pages any visitor may see: live and public."""
+    from library.models import ThemePage
+
+    return ThemePage.objects.live().public()
 
 
 def page_visible_to(page: Page, request) -> bool:
