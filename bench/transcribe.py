@@ -1,13 +1,16 @@
 #!/usr/bin/env python
 """Benchmark the transcription pipeline (extract_audio + transcribe) on the shared recordings.
 
-    .venv/bin/python bench/transcribe.py [--modes plain,batched] [--minutes 5] [--language auto]
+    .venv/bin/python bench/transcribe.py [--modes plain,batched] [--words off,on] [--minutes 5]
+        [--language auto] [--long FILE] [--repeat N]
 
 For each recording in ../shared/data, plus a long file (>= --minutes) made with ffmpeg by
-concatenating them repeatedly, each mode runs in a fresh subprocess so its peak memory
-(ru_maxrss, model included) is its own. Wall time covers extract_audio + transcribe, not the
-one-off model load (reported separately). "x real time" = audio seconds / wall seconds.
-No Django needed. Targets (2 cores, base model, int8): >= 15x real time, <= 1 GB peak.
+concatenating them repeatedly (or --long FILE, e.g. ../shared/data/dutch-dev/dutch-dev-1.mp3),
+each mode runs with word timings off and on (side by side), each run in a fresh subprocess so
+its peak memory (ru_maxrss, model included) is its own. --repeat runs every row N times.
+Wall time covers extract_audio + transcribe, not the one-off model load (reported separately).
+"x real time" = audio seconds / wall seconds. No Django needed.
+Targets (2 cores, base model, int8): >= 15x real time, <= 1 GB peak.
 """
 
 from __future__ import annotations
@@ -70,6 +73,7 @@ def worker(path: str, mode: str, language: str, config_json: str, cold: bool) ->
                 "language": result.language,
                 "segments": len(result.segments),
                 "words": len(result.text.split()),
+                "timed_words": sum(len(segment.words) for segment in result.segments),
                 "self_maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
             }
         )
@@ -121,6 +125,9 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--modes", default="plain,batched")
+    parser.add_argument("--words", default="off,on", help="word timings: off, on or both (off,on)")
+    parser.add_argument("--long", help="use this recording as the long file instead of a concatenation")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per row (the machine may be shared)")
     parser.add_argument("--minutes", type=float, default=5.0, help="length of the concatenated file")
     parser.add_argument("--language", default="auto")
     parser.add_argument("--model", default=None)
@@ -163,8 +170,9 @@ def main() -> None:
         f"batch={cfg.batch_size} threads={cfg.threads} cores={os.cpu_count()} language={args.language}"
     )
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+    word_settings = [w.strip() == "on" for w in args.words.split(",") if w.strip()]
     header = (
-        f"{'file':<24} {'mode':<8} {'audio s':>8} {'wall s':>7} {'x real':>7} {'cpu s':>6} "
+        f"{'file':<24} {'mode':<8} {'words':>5} {'audio s':>8} {'wall s':>7} {'x real':>7} {'cpu s':>6} "
         f"{'x real/cpu':>10} {'peak MB':>8} {'load':>5} {'lang':>4} {'segs':>5}  target"
     )
     print(header)
@@ -172,25 +180,34 @@ def main() -> None:
     threads = cfg.threads
     with tempfile.TemporaryDirectory(prefix="bench-long-") as tmp:
         files = [] if args.only_long else [DATA / name for name in RECORDINGS]
-        files.append(build_long(Path(tmp), args.minutes))
-        for path in files:
-            for mode in modes:
-                row = measure(path, mode, args.language, config, args.cold)
-                speed = row["audio_s"] / row["wall_s"] if row["wall_s"] else float("inf")
-                # What the run would take with its threads to itself: audio / (cpu seconds / threads).
-                cpu_speed = row["audio_s"] * threads / row["cpu_s"] if row["cpu_s"] else float("inf")
-                ok = speed >= TARGET_SPEED and row["peak_rss_mb"] <= TARGET_RSS_MB
-                print(
-                    f"{path.name:<24} {mode:<8} {row['audio_s']:>8.1f} {row['wall_s']:>7.2f} {speed:>6.1f}x "
-                    f"{row['cpu_s']:>6.1f} {cpu_speed:>9.1f}x {row['peak_rss_mb']:>8.0f} "
-                    f"{row['load_avg']:>5.1f} {row['language']:>4} {row['segments']:>5}  "
-                    f"{'ok' if ok else 'MISSED'}",
-                    flush=True,
-                )
+        files.append(Path(args.long) if args.long else build_long(Path(tmp), args.minutes))
+        # Off and on alternate within each repeat, so a burst of load on the shared machine
+        # does not fall on one setting only.
+        runs = [
+            (path, mode, words)
+            for path in files
+            for mode in modes
+            for _ in range(max(1, args.repeat))
+            for words in word_settings
+        ]
+        for path, mode, words in runs:
+            row = measure(path, mode, args.language, {**config, "word_timestamps": words}, args.cold)
+            speed = row["audio_s"] / row["wall_s"] if row["wall_s"] else float("inf")
+            # What the run would take with its threads to itself: audio / (cpu seconds / threads).
+            cpu_speed = row["audio_s"] * threads / row["cpu_s"] if row["cpu_s"] else float("inf")
+            ok = speed >= TARGET_SPEED and row["peak_rss_mb"] <= TARGET_RSS_MB
+            print(
+                f"{path.name:<24} {mode:<8} {'on' if words else 'off':>5} {row['audio_s']:>8.1f} "
+                f"{row['wall_s']:>7.2f} {speed:>6.1f}x {row['cpu_s']:>6.1f} {cpu_speed:>9.1f}x "
+                f"{row['peak_rss_mb']:>8.0f} {row['load_avg']:>5.1f} {row['language']:>4} "
+                f"{row['segments']:>5}  {'ok' if ok else 'MISSED'}",
+                flush=True,
+            )
     print(
         "\nx real = audio s / wall s (extract_audio + transcribe; model load and a warm-up run excluded).\n"
         f"x real/cpu = audio s / (cpu s / {threads} threads): the speed with the cores to itself; "
         "it differs from x real when other processes compete (load = 1-min load average before the run).\n"
+        "words = word timings (word_timestamps) off or on.\n"
         f"peak MB = max RSS of the run's process (model included). "
         f"Targets: >= {TARGET_SPEED:.0f}x real time, <= {TARGET_RSS_MB:.0f} MB."
     )

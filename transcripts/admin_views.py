@@ -94,8 +94,9 @@ class CorrectTranscriptView(TranscriptAdminMixin, TemplateView):
         if changed:
             with transaction.atomic():
                 for form in changed:
+                    # The word timings spelled the old text; search falls back to the segment start.
                     Segment.objects.filter(pk=form.instance.pk, transcript=transcript).update(
-                        text=form.cleaned_data["text"]
+                        text=form.cleaned_data["text"], words=None
                     )
                 transcript.provenance = Transcript.Provenance.CORRECTED
                 transcript.save(update_fields=["provenance", "updated_at"])

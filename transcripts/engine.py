@@ -16,6 +16,8 @@
   uses ``BatchedInferencePipeline`` (up to ``batch_size`` VAD-cut windows of <= 30 s per
   forward pass, no conditioning on the previous window: about 30 % less CPU on long talks).
   ``batched=True/False`` forces either. Decoder memory grows with ``batch_size x beam_size``.
+* With ``config.word_timestamps`` (the default) every segment carries faster-whisper's word
+  timings, kept inside the segment and spelling its text exactly (see :class:`SegmentResult`).
 * Long recordings are read from disk and transcribed in blocks of about :data:`BLOCK_SECONDS`,
   cut at the quietest moment near each boundary, so memory does not grow with their length.
 * Unreadable recordings raise :class:`transcripts.media.MediaError`; an unusable model setting
@@ -68,6 +70,7 @@ __all__ = [
     "detect_language",
     "get_model",
     "transcribe",
+    "words_match_text",
 ]
 
 
@@ -101,7 +104,8 @@ class WhisperConfig:
     batch_size: int = 4  # 8 costs ~400 MB more RSS at beam 5 and is no faster on CPU (bench)
     cpu_threads: int = 0  # 0: one per available core
     allowed_languages: tuple[str, ...] = ("nl", "en")
-    word_timestamps: bool = False
+    # Word timings (Segment.words) let search links start at the matched word, not the segment.
+    word_timestamps: bool = True
 
     def __post_init__(self):
         object.__setattr__(self, "allowed_languages", _languages(self.allowed_languages))
@@ -143,7 +147,9 @@ class SegmentResult:
     text: str
     avg_logprob: float | None = None
     no_speech_prob: float | None = None
-    words: list[tuple[float, float, str, float]] = field(default_factory=list)  # (start, end, word, prob)
+    # (start, end, word, probability); word as Whisper spells it, leading space included, so
+    # "".join(w[2] for w in words).strip() == text. Empty when word timings are off.
+    words: list[tuple[float, float, str, float]] = field(default_factory=list)
 
 
 @dataclass
@@ -282,23 +288,32 @@ def detect_language(
     return best, scores[best], scores
 
 
+def _words(raw, start: float, end: float, offset: float) -> list[tuple[float, float, str, float]]:
+    """faster-whisper's word timings for one segment, moved to recording time and kept inside
+    the segment (the batched pipeline's cross-attention times can stray a few ms outside it)."""
+    found = []
+    for w in raw.words or ():
+        word_start = min(max(start, offset + float(w.start)), end)  # float(): numpy scalars in, JSON out
+        word_end = min(max(word_start, offset + float(w.end)), end)
+        found.append((round(word_start, 3), round(word_end, 3), w.word, round(float(w.probability), 4)))
+    return found
+
+
+def words_match_text(words: Sequence[Sequence], text: str) -> bool:
+    """Whether word timings still spell ``text`` (each word carries its leading space)."""
+    return "".join(w[2] for w in words).strip() == text
+
+
 def _segment(raw, offset: float, duration: float, words: bool) -> SegmentResult | None:
     text = raw.text.strip()
     if not text:
         return None
     start = min(max(0.0, offset + float(raw.start)), duration)
     end = min(max(start, offset + float(raw.end)), duration)
-    word_list = []
-    if words and raw.words:
-        word_list = [
-            (
-                round(min(max(0.0, offset + w.start), duration), 3),
-                round(min(max(0.0, offset + w.end), duration), 3),
-                w.word,
-                round(float(w.probability), 4),
-            )
-            for w in raw.words
-        ]
+    word_list = _words(raw, start, end, offset) if words else []
+    if word_list and not words_match_text(word_list, text):
+        logger.warning("Word timings do not spell segment %r; stored without them", text[:60])
+        word_list = []
     return SegmentResult(
         start=round(start, 3),
         end=round(end, 3),

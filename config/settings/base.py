@@ -139,6 +139,8 @@ WHISPER_BEAM_SIZE = int(os.environ.get("WHISPER_BEAM_SIZE", "5"))
 WHISPER_BATCHED_BEAM_SIZE = int(os.environ.get("WHISPER_BATCHED_BEAM_SIZE", "2"))
 # 4 keeps long recordings under 1 GB peak (8 peaked at ~1.2 GB for no CPU gain; bench/transcribe.py).
 WHISPER_BATCH_SIZE = int(os.environ.get("WHISPER_BATCH_SIZE", "4"))
+# Word timings per segment (search links start at the matched word); costs some speed (bench/transcribe.py).
+WHISPER_WORD_TIMESTAMPS = env_bool("WHISPER_WORD_TIMESTAMPS", True)
 # Languages a recording set to "auto" may be detected as.
 WHISPER_LANGUAGES = tuple(os.environ.get("WHISPER_LANGUAGES", "nl,en").split(","))
 

@@ -117,6 +117,9 @@ def test_editor_corrects_text_and_captions_follow(
         home,
         lines=(("Welkom bij de kennis maand.", 0.0, 2.5), ("Tot ziens.", 2.5, 4.0)),
     )
+    kept_words = [[2.6, 3.1, " Tot", 0.9], [3.1, 3.9, " ziens.", 0.8]]
+    transcript.segments.filter(index=0).update(words=[[0.0, 2.5, " Welkom bij de kennis maand.", 0.5]])
+    transcript.segments.filter(index=1).update(words=kept_words)
     session = transcript.recording.sessions.get()
     edit_url = reverse("transcripts_admin:edit", args=[transcript.pk])
     form = admin_client.get(edit_url)
@@ -142,6 +145,8 @@ def test_editor_corrects_text_and_captions_follow(
     corrected = list(transcript.segments.order_by("index"))
     assert [s.text for s in corrected] == ["Welkom bij de Kennismaand.", "Tot ziens."]
     assert [(s.start, s.end) for s in corrected] == [(0.0, 2.5), (2.5, 4.0)]  # timings kept
+    # The corrected line's word timings spelled the old text: gone. The untouched line keeps its own.
+    assert [s.words for s in corrected] == [None, kept_words]
     assert announced == [transcript.recording_id]
     cues = parse_webvtt(client.get(f"/sessions/{session.pk}/captions.vtt").content.decode())
     assert cues[0][2] == "Welkom bij de Kennismaand."

@@ -43,6 +43,27 @@ def test_jfk_in_english(tmp_path, batched):
     assert result.duration == pytest.approx(11.0, abs=0.05)
     assert_well_formed(result)
     assert word_error_rate(reference, result.text) <= 0.05, result.text
+    assert_words_fit(result)
+
+
+def assert_words_fit(result: engine.TranscriptionResult):
+    """Word timings on by default: inside their segment, in order, spelling its text exactly."""
+    for segment in result.segments:
+        assert segment.words, segment
+        assert engine.words_match_text(segment.words, segment.text)
+        assert "".join(w[2] for w in segment.words).strip() == segment.text
+        previous_end = segment.start
+        for start, end, word, probability in segment.words:
+            assert segment.start <= start <= end <= segment.end, (segment, word)
+            assert start >= previous_end - 0.001 and word.startswith(" ") and 0 <= probability <= 1
+            assert type(start) is float and type(end) is float  # JSON-ready, not numpy scalars
+            previous_end = end
+
+
+def test_word_timings_can_be_turned_off():
+    audio = media.load_audio(shared_data.require_shared_file("jfk.flac"))
+    result = engine.transcribe(audio, "en", engine.WhisperConfig(word_timestamps=False))
+    assert result.segments and all(segment.words == [] for segment in result.segments)
 
 
 def test_multilingual_auto_is_detected_as_english():
@@ -102,6 +123,7 @@ def test_long_audio_is_batched_in_blocks(monkeypatch):
     assert result.batched  # longer than LONG_AUDIO_SECONDS
     assert_well_formed(result)
     assert result.segments[-1].end > 40  # the later blocks were transcribed at their own offsets
+    assert_words_fit(result)  # word times moved by their block's offset too
 
 
 def test_truncated_recording_never_crashes(tmp_path):

@@ -11,7 +11,7 @@ from tests.factories import make_recording, make_session
 from tests.shared_data import require_shared_file
 from tests.transcripts.helpers import make_video, silent_wav, word_error_rate, words
 from transcripts import media
-from transcripts.models import Transcript
+from transcripts.models import Segment, Transcript
 from transcripts.pipeline import run_transcription
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -36,6 +36,9 @@ def test_jfk_is_transcribed_accurately(home, announced, django_capture_on_commit
     segments = list(transcript.segments.all())
     assert [s.index for s in segments] == list(range(len(segments)))
     assert all(0 <= s.start < s.end <= transcript.audio_seconds + 0.01 for s in segments)
+    for segment in Segment.objects.filter(transcript=transcript):  # words as stored (JSON), re-read
+        assert "".join(word for _, _, word, _ in segment.words).strip() == segment.text
+        assert all(segment.start <= start <= end <= segment.end for start, end, _, _ in segment.words)
     assert 10.5 < transcript.audio_seconds < 11.5
     assert transcript.engine == "faster-whisper"
     assert transcript.model_name.startswith("bundled-base")
