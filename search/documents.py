@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator
 
+from library.access import visible_sessions
 from library.models import SessionPage, ThemePage
 from search.analysis import analysis_language
 from search.engines.base import MomentDocument, SessionDocument
@@ -57,9 +58,8 @@ def build_moments(segments: Iterable, min_seconds=MOMENT_MIN_SECONDS, max_second
 
 
 def searchable_sessions():
-    """The sessions a visitor may find: live and public (no view restriction on the page
-    or its ancestors) — the queryset form of library.access.page_visible_to for anyone."""
-    return SessionPage.objects.live().public()
+    """The sessions a visitor may find: the one rule, library.access.visible_sessions()."""
+    return visible_sessions()
 
 
 def _transcript(session: SessionPage) -> Transcript | None:

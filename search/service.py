@@ -11,9 +11,8 @@ from collections.abc import Callable
 
 from django.core.cache import cache
 from django.db import transaction
-from django.http import HttpRequest
 
-from library.access import page_visible_to
+from library.access import visible_sessions
 from search.documents import all_documents, searchable_sessions, session_document
 from search.engines import get_engine
 from search.engines.base import FACETS, EngineUnavailable, QueryError, SearchQuery, SearchResults
@@ -30,21 +29,9 @@ DRAIN_BATCH = 50
 RETRY_NUDGE_SECONDS = 60
 
 
-def _anonymous_request() -> HttpRequest:
-    from django.contrib.auth.models import AnonymousUser
-
-    request = HttpRequest()
-    request.user = AnonymousUser()
-    request.session = {}
-    return request
-
-
 def _searchable(session_id: int):
-    """The session if anyone may see it, else None (draft, private, deleted)."""
-    session = searchable_sessions().filter(pk=session_id).select_related("event", "poster").first()
-    if session is None or not page_visible_to(session, _anonymous_request()):
-        return None
-    return session
+    """The session if any visitor may see it, else None (draft, private, deleted)."""
+    return visible_sessions().filter(pk=session_id).select_related("event", "poster").first()
 
 
 def _keep_pending(session_id: int, action: str, error: Exception) -> None:
@@ -144,11 +131,18 @@ def search(
     """Search for visitors. Raises QueryError (message for people) or EngineUnavailable;
     every call is logged in QueryLog.
 
-    Hits of sessions that are no longer public (an index not yet caught up) are dropped
-    and their removal is scheduled, so nothing private is ever shown."""
+    The engine is told which sessions the database says a visitor may see and applies
+    that inside its query, so hits, totals and facet counts never include a session that
+    is hidden now, however far the index lags behind."""
     # Control characters (NUL above all) mean nothing in a query and upset databases.
     text = "".join(ch if ch.isprintable() else " " for ch in (query_text or "")).strip()
-    query = SearchQuery(text=text, filters=filters or {}, page=page, per_page=per_page)
+    query = SearchQuery(
+        text=text,
+        filters=filters or {},
+        page=page,
+        per_page=per_page,
+        visible_ids=frozenset(visible_sessions().values_list("pk", flat=True)),
+    )
     if not 1 <= page <= MAX_PAGE:
         _log(query, error="bad page")
         raise QueryError(f"Choose a page between 1 and {MAX_PAGE}.")
@@ -160,7 +154,6 @@ def search(
     except EngineUnavailable:
         _log(query, error="engine unavailable")
         raise
-    _drop_stale_hits(results)
     _log(query, results=results)
     _nudge_pending()
     return results
@@ -171,22 +164,6 @@ def _nudge_pending() -> None:
         from search.tasks import retry_pending_task
 
         transaction.on_commit(retry_pending_task.enqueue)
-
-
-def _drop_stale_hits(results: SearchResults) -> None:
-    ids = [hit.session_id for hit in results.hits]
-    if not ids:
-        return
-    visible = set(searchable_sessions().filter(pk__in=ids).values_list("pk", flat=True))
-    stale = [sid for sid in ids if sid not in visible]
-    if stale:
-        from search.tasks import index_session_task
-
-        logger.warning("Search index held sessions that are not public: %s; removing", stale)
-        results.hits = [hit for hit in results.hits if hit.session_id in visible]
-        results.total = max(0, results.total - len(stale))
-        for sid in stale:
-            transaction.on_commit(lambda sid=sid: index_session_task.enqueue(sid))
 
 
 def _log(query: SearchQuery, results: SearchResults | None = None, error: str = "") -> None:

@@ -6,7 +6,12 @@ database and hands them to an engine; engines know nothing of Django models."""
 from __future__ import annotations
 
 import abc
+import time
 from dataclasses import dataclass, field
+
+from search.engines.errors import EngineUnavailable as EngineUnavailable  # re-exported
+from search.engines.errors import QueryError
+from search.engines.query_syntax import ParsedQuery, parse_query
 
 FACETS = ("theme", "speaker", "organisation", "event", "year", "language")
 
@@ -48,6 +53,10 @@ class SearchQuery:
     page: int = 1
     per_page: int = 10
     moments_per_session: int = 3
+    # The ids of the sessions a visitor may see (library.access.visible_sessions()), applied
+    # inside the engine query so hits, totals and facets all agree, however far the index
+    # lags behind the database. None: no restriction (benchmarks, engine tests).
+    visible_ids: frozenset[int] | None = None
 
 
 @dataclass
@@ -89,15 +98,35 @@ class SearchResults:
     took_ms: float = 0.0
 
 
-class QueryError(ValueError):
-    """The query cannot be understood; the message is shown to the visitor."""
+# Years a filter may ask for: a number outside this range means nothing (and overflowed
+# OpenSearch's integer field with a 500).
+YEAR_RANGE = range(1, 10_000)
 
 
-class EngineUnavailable(RuntimeError):
-    """The engine cannot be reached; callers answer 503 and keep pending changes."""
+def checked_filters(selected: dict[str, list[str]] | None) -> dict[str, list[str]]:
+    """The selected facet values, cleaned and validated the same way for every engine.
+
+    Raises QueryError for an unknown facet or a year that is not a plausible year."""
+    filters: dict[str, list[str]] = {}
+    for facet, values in (selected or {}).items():
+        if facet not in FACETS:
+            raise QueryError(f"Unknown filter {facet!r}; choose from {', '.join(FACETS)}.")
+        values = list(dict.fromkeys(str(v).strip() for v in values if str(v).strip()))
+        if not values:
+            continue
+        if facet == "year":
+            if not all(v.isdigit() and int(v) in YEAR_RANGE for v in values):
+                raise QueryError(f"Year must be a number from 1 to 9999, not {values!r}.")
+            values = [str(int(v)) for v in values]
+        filters[facet] = values
+    return filters
 
 
 class SearchEngine(abc.ABC):
+    """An engine keeps only its own storage, query building and scoring; reading the query,
+    checking filters and paging, timing and choosing each moment's snippet and deep link are
+    the same for every engine and live here (as Wagtail's BaseSearchBackend._search does)."""
+
     name: str
 
     @abc.abstractmethod
@@ -107,20 +136,39 @@ class SearchEngine(abc.ABC):
     @abc.abstractmethod
     def remove_session(self, session_id: int) -> None: ...
 
-    @abc.abstractmethod
     def search(self, query: SearchQuery) -> SearchResults:
         """Sessions matching ``query``, best first, ``query.per_page`` per page.
 
-        * Words must all match (in moment text or the session's title/summary/speakers);
-          "quoted phrases" match in order; ``-word`` excludes. Odd syntax never raises an
-          engine error: it is read as words, or raises QueryError with a message for people
-          (too long, only excluded words, unknown filter, non-numeric year, page < 1).
+        * Words: moments holding every word rank first; moments holding most of them still
+          match, below (search/engines/matching.py has the rule); misheard, misspelt and
+          compound words meet through fuzzy and compound matching; the last word is also
+          read as a prefix. "quoted phrases" match exactly and in order; ``-word`` excludes.
+          Odd syntax never raises an engine error: it is read as words, or raises QueryError
+          with a message for people (too long, only excluded words, unknown filter, bad
+          year, page < 1).
         * Empty ``text``: browse every session, newest ``date`` first, without moments.
         * ``filters``: OR within a facet, AND across facets. ``facets`` count *sessions*;
           the counts of facet X apply every selected filter except X's own.
-        * Each hit carries up to ``moments_per_session`` moments, best first, whose
-          ``snippet_html`` is escaped text with ``<mark>`` around matched words.
+        * ``visible_ids``: only these sessions exist for this search (hits, total, facets).
+        * Each hit carries up to ``moments_per_session`` moments, best first, one per place
+          in the talk, whose ``snippet_html`` is escaped text with ``<mark>`` around matched
+          words and whose ``at`` is when the matched words begin.
         Raises EngineUnavailable when the engine cannot be reached."""
+        started = time.perf_counter()
+        if query.page < 1 or query.per_page < 1:
+            raise QueryError("Page and page size must be positive numbers.")
+        parsed = parse_query(query.text)
+        filters = checked_filters(query.filters)
+        results = self._search(query, parsed, filters)
+        results.took_ms = (time.perf_counter() - started) * 1000
+        return results
+
+    @abc.abstractmethod
+    def _search(
+        self, query: SearchQuery, parsed: ParsedQuery, filters: dict[str, list[str]]
+    ) -> SearchResults:
+        """The engine's half of ``search``: ``parsed`` is the visitor's query, ``filters``
+        are checked facet values (years as digit strings)."""
 
     @abc.abstractmethod
     def rebuild(self, documents) -> int:

@@ -26,7 +26,6 @@ import json
 import logging
 import sqlite3
 import threading
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -42,7 +41,7 @@ from search.engines.base import (
     SessionDocument,
     SessionHit,
 )
-from search.engines.query_syntax import Clause, ParsedQuery, parse_query
+from search.engines.query_syntax import Clause, ParsedQuery
 
 SNIPPET_WORDS = 40  # words shown around the first highlighted word of a moment
 SNIPPET_LEAD = 10  # of which before it
@@ -403,40 +402,22 @@ class EmbeddedEngine(SearchEngine):
             row[0] for row in self._run(lambda c: c.execute("SELECT session_id FROM sessions").fetchall())
         }
 
-    def search(self, query: SearchQuery) -> SearchResults:
-        started = time.perf_counter()
-        if query.page < 1 or query.per_page < 1:
-            raise QueryError("Page and page size must be positive numbers.")
-        parsed = parse_query(query.text)
-        filters = self._checked_filters(query.filters)
-        results = self._run(lambda connection: self._read(connection, query, parsed, filters))
-        results.took_ms = (time.perf_counter() - started) * 1000
-        return results
-
-    @staticmethod
-    def _checked_filters(selected: dict[str, list[str]]) -> dict[str, set[str]]:
-        filters = {}
-        for facet, values in (selected or {}).items():
-            if facet not in FACETS:
-                raise QueryError(f"Unknown filter {facet!r}; choose from {', '.join(FACETS)}.")
-            values = {str(v) for v in values if str(v).strip()}
-            if not values:
-                continue
-            if facet == "year" and not all(v.strip().isdigit() for v in values):
-                raise QueryError(f"Year must be a number, not {sorted(values)!r}.")
-            filters[facet] = {v.strip() for v in values} if facet == "year" else values
-        return filters
+    def _search(
+        self, query: SearchQuery, parsed: ParsedQuery, filters: dict[str, list[str]]
+    ) -> SearchResults:
+        selected = {facet: set(values) for facet, values in filters.items()}
+        return self._run(lambda connection: self._read(connection, query, parsed, selected))
 
     def _read(self, connection, query: SearchQuery, parsed: ParsedQuery, filters) -> SearchResults:
         """All reads of one search in one snapshot (WAL), so a concurrent write cannot make
         the matches, facets and hits disagree."""
         connection.execute("BEGIN")
         try:
-            return self._search(connection, query, parsed, filters)
+            return self._find(connection, query, parsed, filters)
         finally:
             connection.execute("COMMIT")
 
-    def _search(self, connection, query: SearchQuery, parsed: ParsedQuery, filters) -> SearchResults:
+    def _find(self, connection, query: SearchQuery, parsed: ParsedQuery, filters) -> SearchResults:
         text_search = bool(parsed.required)
         scores: dict[int, float] = {}
         moment_scores: dict[int, list[tuple[float, int]]] = {}
@@ -464,13 +445,20 @@ class EmbeddedEngine(SearchEngine):
         else:
             matched = None  # browsing: every session
 
+        if query.visible_ids is not None:
+            visible = query.visible_ids
+            if matched is None:
+                matched = set(visible)
+            else:
+                matched &= visible
+            scores = {sid: score for sid, score in scores.items() if sid in visible}
         facet_rows = self._facet_rows(connection, matched)
         values_of: dict[int, dict[str, set[str]]] = {}
         for session_id, facet, value in facet_rows:
             values_of.setdefault(session_id, {}).setdefault(facet, set()).add(value)
-        if matched is None:
+        if not text_search:
             dates = dict(connection.execute("SELECT session_id, date FROM sessions"))
-            matched = set(dates)
+            matched = set(dates) if matched is None else matched & set(dates)
         else:
             dates = {}
 

@@ -30,7 +30,7 @@ Index design
   (they narrow the hits, not the facets), and each facet's aggregation applies all the
   *other* selected filters.
 * The visitor's text is read as the embedded engine reads it (words and "phrases"
-  required, ``a OR b``, ``-word``; see ``parse_visitor_query``) and handed to
+  required, ``a OR b``, ``-word``; see ``visitor_query``) and handed to
   ``simple_query_string`` with only those operators enabled, so no input is syntax.
 * The index is reached through an alias (``settings.OPENSEARCH_INDEX``). ``rebuild``
   loads a new concrete index ``<alias>-<timestamp>`` and swaps the alias atomically, so
@@ -40,7 +40,6 @@ Index design
 from __future__ import annotations
 
 import html
-import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -59,7 +58,7 @@ from search.engines.base import (
     SessionDocument,
     SessionHit,
 )
-from search.engines.query_syntax import parse_query
+from search.engines.query_syntax import ParsedQuery
 
 ANALYSIS_LANGUAGES = ("nl", "en")
 
@@ -412,22 +411,24 @@ class OpenSearchEngine(SearchEngine):
                 if not after or not buckets.buckets:
                     return ids
 
-    def search(self, query: SearchQuery) -> SearchResults:
+    def _search(
+        self, query: SearchQuery, parsed: ParsedQuery, filters: dict[str, list[str]]
+    ) -> SearchResults:
         """Two requests: the page of sessions (collapsed moments), then the facets.
 
         The first also collects the ids of every matching session; the second counts
         facet values over those sessions' own documents (one per session), so counts
         are exact session counts and cheap (see the module docstring)."""
-        started = time.perf_counter()
-        filters = self._filter_queries(query.filters)
-        text = parse_visitor_query(query.text)
-        hits_search = self._hits_search(query, text, filters)
+        filters = self._filter_queries(filters)
+        text = visitor_query(parsed)
+        visible = _visible_filter(query)
+        hits_search = self._hits_search(query, text, filters, visible)
         with self._reachable():
             try:
-                raw, facets_raw = self._execute(hits_search, text, filters)
+                raw, facets_raw = self._execute(hits_search, text, filters, visible)
             except dsl.NotFoundError:
                 try:  # a rebuild deleted the index that answered the first request: once more
-                    raw, facets_raw = self._execute(hits_search, text, filters)
+                    raw, facets_raw = self._execute(hits_search, text, filters, visible)
                 except dsl.NotFoundError:  # nothing indexed yet: the alias does not exist
                     raw, facets_raw = {"hits": {"hits": []}}, None
         hits = [self._session_hit(hit, query) for hit in raw["hits"]["hits"]]
@@ -444,11 +445,10 @@ class OpenSearchEngine(SearchEngine):
             total=int(aggs["total"]["doc_count"]) if aggs else 0,
             hits=hits,
             facets=facets,
-            took_ms=(time.perf_counter() - started) * 1000,
         )
 
     def _execute(
-        self, hits_search: dsl.Search, text: VisitorQuery, filters: dict[str, dsl.Q]
+        self, hits_search: dsl.Search, text: VisitorQuery, filters: dict[str, dsl.Q], visible: dsl.Q | None
     ) -> tuple[dict, dict]:
         raw = hits_search.execute().to_dict()
         matched = None  # browsing: every session matches
@@ -459,27 +459,19 @@ class OpenSearchEngine(SearchEngine):
         # Ask the concrete index that answered the first request: a rebuild may swap the
         # alias in between, and the new index need not hold the same sessions.
         index = raw["hits"]["hits"][0]["_index"] if raw["hits"]["hits"] else self.alias
-        return raw, self._facets_search(index, matched, filters).execute().to_dict()
+        return raw, self._facets_search(index, matched, filters, visible).execute().to_dict()
 
     # -- query building --------------------------------------------------------------
 
     @staticmethod
-    def _filter_queries(selected: dict[str, list[str]]) -> dict[str, dsl.Q]:
+    def _filter_queries(filters: dict[str, list[str]]) -> dict[str, dsl.Q]:
         """One query per selected facet: any of its values (OR within a facet, AND across)."""
-        queries = {}
-        for facet, values in (selected or {}).items():
-            if facet not in FACET_FIELDS:
-                raise QueryError(f"Unknown filter {facet!r}; choose from {', '.join(FACETS)}.")
-            values = [str(value) for value in values if str(value).strip()]
-            if not values:
-                continue
-            if facet == "year":
-                try:
-                    values = [int(value) for value in values]
-                except ValueError:
-                    raise QueryError(f"Year must be a number, not {values!r}.") from None
-            queries[facet] = dsl.Q("terms", **{FACET_FIELDS[facet]: values})
-        return queries
+        return {
+            facet: dsl.Q(
+                "terms", **{FACET_FIELDS[facet]: [int(v) for v in values] if facet == "year" else values}
+            )
+            for facet, values in filters.items()
+        }
 
     @staticmethod
     def _text_query(text: VisitorQuery) -> dsl.Q:
@@ -511,10 +503,10 @@ class OpenSearchEngine(SearchEngine):
             )
         return dsl.Q("bool", should=clauses, minimum_should_match=1)
 
-    def _hits_search(self, query: SearchQuery, text: VisitorQuery, filters: dict[str, dsl.Q]) -> dsl.Search:
+    def _hits_search(
+        self, query: SearchQuery, text: VisitorQuery, filters: dict[str, dsl.Q], visible: dsl.Q | None
+    ) -> dsl.Search:
         """One page of sessions, each with its best moments; plus the ids of all matches."""
-        if query.page < 1 or query.per_page < 1:
-            raise QueryError("Page and page size must be positive numbers.")
         first = (query.page - 1) * query.per_page
         if first + query.per_page > MAX_RESULT_WINDOW:
             raise QueryError(f"Results can be paged up to {MAX_RESULT_WINDOW} sessions; refine the search.")
@@ -523,6 +515,8 @@ class OpenSearchEngine(SearchEngine):
             .source(excludes=["text_nl", "text_en"])
             .extra(track_total_hits=False)  # the total is counted in sessions, by the facets request
         )
+        if visible is not None:  # in the query itself: hits, matched ids and facets agree
+            search = search.filter(visible)
         if not text.is_empty:
             search = search.query(self._text_query(text))
             search = search.collapse(
@@ -548,7 +542,9 @@ class OpenSearchEngine(SearchEngine):
             search = search.post_filter(dsl.Q("bool", filter=list(filters.values())))
         return search[first : first + query.per_page]
 
-    def _facets_search(self, index: str, matched: list[str] | None, filters: dict[str, dsl.Q]) -> dsl.Search:
+    def _facets_search(
+        self, index: str, matched: list[str] | None, filters: dict[str, dsl.Q], visible: dsl.Q | None
+    ) -> dsl.Search:
         """Facet counts and the total, over the session documents of the matched sessions.
 
         Facet fields hold the same values on every document of a session, so counting
@@ -557,6 +553,8 @@ class OpenSearchEngine(SearchEngine):
         search = dsl.Search(using=self.client, index=index).filter("term", kind="session").extra(size=0)
         if matched is not None:
             search = search.filter("terms", session_id=matched)
+        if visible is not None:
+            search = search.filter(visible)
         for facet in FACETS:
             others = [q for name, q in filters.items() if name != facet]
             search.aggs.bucket(f"facet_{facet}", "filter", filter=dsl.Q("bool", filter=others)).bucket(
@@ -634,8 +632,13 @@ def _atom(words: list[str]) -> str:
     return words[0] if len(words) == 1 else '"' + " ".join(words) + '"'
 
 
-def parse_visitor_query(text: str) -> VisitorQuery:
-    parsed = parse_query(text)
+def _visible_filter(query: SearchQuery) -> dsl.Q | None:
+    if query.visible_ids is None:
+        return None
+    return dsl.Q("terms", session_id=[str(pk) for pk in sorted(query.visible_ids)])
+
+
+def visitor_query(parsed: ParsedQuery) -> VisitorQuery:
     if not parsed.required:
         return VisitorQuery(required="", any_term="")
     required = []
@@ -654,7 +657,7 @@ def _simple_query(text: str, fields: list[str], operator: str) -> dsl.Q:
         query=text,
         fields=fields,
         default_operator=operator,
-        # Only what parse_visitor_query writes: phrases, -excluded, a | b, (grouping).
+        # Only what visitor_query writes: phrases, -excluded, a | b, (grouping).
         flags="OR|NOT|PHRASE|PRECEDENCE|WHITESPACE",
         lenient=True,
     )

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 
 from search.analysis import words
-from search.engines.base import QueryError
+from search.engines.errors import QueryError
 
 # Every word becomes clauses over several fields: a 1,000-word query took 20 s on OpenSearch
 # at 10x. Both engines refuse alike.

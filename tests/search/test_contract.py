@@ -208,9 +208,10 @@ def test_filters_narrow_hits_and_facets_stay_stable(faceted):
     assert dict(both.facets["year"]) == {"2026": 2, "2025": 1}
 
 
-def test_bad_filter_values_are_query_errors(faceted):
+@pytest.mark.parametrize("year", ["last year", "2147483648", "0", "-1"])
+def test_bad_filter_values_are_query_errors(faceted, year):
     with pytest.raises(QueryError):
-        search("data", year="last year")
+        search("data", year=year)
 
 
 def test_pagination_over_sessions(engine_name):
@@ -291,6 +292,29 @@ def test_private_and_draft_sessions_never_appear(engine_name, client, django_cap
     api = client.get("/api/search/", {"q": "secret"}).content.decode()
     for body in (page, api):
         assert "Private zebra talk" not in body and "Hidden Speaker" not in body and "Draft zebra" not in body
+
+
+def test_a_lagging_index_shows_nothing_of_sessions_hidden_since(engine_name):
+    """Hidden after indexing, with no index job run: hits, totals and facets all leave it out."""
+    public = session_with("Open talk", ["Quiet harbour policy."], speakers=["Open Speaker"])
+    hidden = session_with(
+        "Later hidden talk", ["Quiet harbour secrets."], speakers=["Hidden Speaker"], summary="xylofoon"
+    )
+    service.rebuild()
+    assert search("harbour").total == 2
+    hidden.unpublish()  # the index job this queues is never run
+
+    for results in (
+        search("harbour"),
+        search(""),
+        search("xylofoon"),
+        search("harbour", speaker="Hidden Speaker"),
+    ):
+        assert hidden.pk not in [h.session_id for h in results.hits]
+        assert "Hidden Speaker" not in dict(results.facets["speaker"])
+    assert search("harbour").total == 1 and search("").total == 1
+    assert search("xylofoon").total == 0 and search("harbour", speaker="Hidden Speaker").total == 0
+    assert [h.session_id for h in search("harbour").hits] == [public.pk]
 
 
 def test_transcript_change_reaches_the_index(engine_name, django_capture_on_commit_callbacks):
