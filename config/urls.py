@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
@@ -10,13 +11,12 @@ from library import urls as library_urls
 from search import urls as search_urls
 from transcripts import urls as transcripts_urls
 
+# The admin speaks the editor's own language (their Wagtail account setting), so it sits
+# outside the language prefix.
 urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
-    path("", include(library_urls)),
-    path("", include(transcripts_urls)),
-    path("", include(search_urls)),
 ]
 
 if settings.DEBUG:
@@ -30,4 +30,13 @@ if settings.DEBUG:
         ),
     ]
 
-urlpatterns += [path("", include(wagtail_urls))]
+# Public pages: the URL says the language. /... is Dutch (the default, unprefixed), /en/...
+# English; the language switch links to the same page under the other prefix (so a shared
+# link, ?t= included, opens in the language it was shared in, whatever the browser says).
+urlpatterns += i18n_patterns(
+    path("", include(library_urls)),
+    path("", include(transcripts_urls)),
+    path("", include(search_urls)),
+    path("", include(wagtail_urls)),
+    prefix_default_language=False,
+)

@@ -51,6 +51,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The URL says the language: /... is Dutch, /en/... English (config/urls.py, i18n_patterns).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -101,7 +103,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
 
-LANGUAGE_CODE = "en"
+# Dutch first, English too. Public pages: unprefixed URLs are Dutch, /en/... English
+# (i18n_patterns in config/urls.py). The admin speaks each editor's chosen language,
+# Dutch until they choose. Translations: locale/nl/LC_MESSAGES/*.po (English msgids).
+LANGUAGE_CODE = "nl"
+LANGUAGES = [("nl", "Nederlands"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Amsterdam"
 USE_I18N = True
 USE_TZ = True
@@ -118,6 +125,8 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 WAGTAIL_SITE_NAME = "Session Library"
+# Editors choose between these in their account settings; without a choice the admin is Dutch.
+WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
 WAGTAILMEDIA = {"MEDIA_MODEL": "library.Recording"}
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}

@@ -11,6 +11,7 @@ from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfiel
 from library.blocks import ClipBlock, format_timecode, parse_timecode
 from library.models import HomeFeaturedTheme, HomePage, SessionPage, ThemeIndexPage, ThemePage
 from tests.factories import make_private, make_recording, make_session
+from tests.i18n import nl
 
 
 def make_theme(title="Digitale overheid", slug="digitaal", body=(), live=True):
@@ -146,7 +147,7 @@ class ClipTests(WagtailPageTestCase):
         response = self.client.post(f"/admin/pages/{theme.pk}/edit/", data)
         self.assertEqual(response.status_code, 200)  # the form again, not a redirect
         html = response.content.decode()
-        self.assertIn("The page could not be saved due to validation errors", html)
+        self.assertIn(nl("The page could not be saved due to validation errors"), html)
         self.assertIn("must end after it starts", html)
         # m:ss is accepted and stored as seconds.
         data["body-0-value-start"], data["body-0-value-end"] = "1:00", "2:00"

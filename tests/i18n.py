@@ -1,0 +1,16 @@
+"""The site speaks Dutch by default: tests that look for a message look for its Dutch text.
+
+``nl("English msgid")`` is what a Dutch visitor or editor reads (the msgid itself where a
+message is not translated yet; tests/test_translations.py checks that none is left)."""
+
+from django.utils import translation
+
+
+def nl(message: str) -> str:
+    with translation.override("nl"):
+        return translation.gettext(message)
+
+
+def en(message: str) -> str:
+    with translation.override("en"):
+        return translation.gettext(message)
