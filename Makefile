@@ -1,10 +1,10 @@
-# Session Library — `make run` serves the demo, `make test` runs the whole suite.
+# Session Library — `make run` serves the demo, `make serve` the production stack, `make test` runs the suite.
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format install system-deps search-node search-node-stop bench clean
+.PHONY: run serve test lint format install system-deps search-node search-node-stop bench clean
 
 $(STAMP): requirements.txt requirements-model.txt requirements-dev.txt constraints.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -20,6 +20,9 @@ system-deps:
 
 run: system-deps install
 	scripts/run.sh
+
+serve: system-deps install
+	scripts/serve.sh
 
 test: install
 	scripts/install-system-deps.sh test

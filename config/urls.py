@@ -8,6 +8,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from library import urls as library_urls
+from ops import urls as ops_urls
 from search import urls as search_urls
 from transcripts import urls as transcripts_urls
 
@@ -17,18 +18,20 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    # Health for the proxy or orchestrator: one address, whatever the language.
+    path("", include(ops_urls)),
 ]
 
-if settings.DEBUG:
-    # Only images (posters, renditions) are served straight from MEDIA_ROOT;
-    # recordings always go through library.views.serve_recording's access check.
-    urlpatterns += [
-        re_path(
-            r"^media/(?P<path>(?:original_images|images)/.*)$",
-            serve,
-            {"document_root": settings.MEDIA_ROOT},
-        ),
-    ]
+# Only images (posters, renditions) are served straight from MEDIA_ROOT; recordings always go
+# through library.views.serve_recording's access check. Behind nginx these paths never reach
+# Django (deploy/nginx/session-library.conf serves them); without it (`make serve`) Django does.
+urlpatterns += [
+    re_path(
+        r"^media/(?P<path>(?:original_images|images)/.*)$",
+        serve,
+        {"document_root": settings.MEDIA_ROOT},
+    ),
+]
 
 # Public pages: the URL says the language. /... is Dutch (the default, unprefixed), /en/...
 # English; the language switch links to the same page under the other prefix (so a shared

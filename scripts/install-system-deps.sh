@@ -12,6 +12,8 @@ if [ "$mode" = test ]; then
   command -v mvn >/dev/null || need+=(maven)
   command -v chromium >/dev/null || need+=(chromium)
   command -v node >/dev/null || need+=(nodejs npm)
+  # The production server is tested behind the real proxy (tests/deploy).
+  command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx)
 fi
 
 [ ${#need[@]} -eq 0 ] && exit 0

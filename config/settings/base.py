@@ -17,6 +17,7 @@ DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 
 INSTALLED_APPS = [
+    "ops",
     "library",
     "transcripts",
     "search",
@@ -50,6 +51,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every log line of the request carries its id (ops/request_ids.py).
+    "ops.request_ids.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The URL says the language: /... is Dutch, /en/... English (config/urls.py, i18n_patterns).
     "django.middleware.locale.LocaleMiddleware",
@@ -114,11 +117,15 @@ USE_I18N = True
 USE_TZ = True
 
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "collected-static"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "collected-static"))
 STATIC_URL = "/static/"
 
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 MEDIA_URL = "/media/"
+# With nginx in front: the internal location (e.g. "/_recordings/") that serves MEDIA_ROOT.
+# The recording view then checks access and answers with X-Accel-Redirect, and nginx sends
+# the bytes (ranges too), so no recording streams through Python. Empty: Django streams it.
+RECORDINGS_ACCEL_REDIRECT = os.environ.get("RECORDINGS_ACCEL_REDIRECT", "")
 
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 # Recordings are large; wagtailmedia uploads go through Django's file handling.
@@ -159,10 +166,18 @@ SEARCH_EMBEDDED_PATH = Path(os.environ.get("SEARCH_EMBEDDED_PATH", BASE_DIR / "s
 OPENSEARCH_URL = os.environ.get("OPENSEARCH_URL", "http://127.0.0.1:9200")
 OPENSEARCH_INDEX = os.environ.get("OPENSEARCH_INDEX", "session-library-moments")
 
+# Every line says which request or job it belongs to: "req=<id>" (the X-Request-ID nginx
+# sends, or a new one) or "job=<task id>" in a worker (ops/request_ids.py).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "ops.request_ids.ContextFilter"}},
+    "formatters": {
+        "context": {"format": "%(asctime)s %(levelname)s [%(context)s] %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["context"], "formatter": "context"},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}, "wagtail": {"level": "WARNING"}},
 }

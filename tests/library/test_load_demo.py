@@ -51,3 +51,11 @@ def test_load_demo_adds_the_real_recordings(db, client):
     assert len(b"".join(media.streaming_content)) == 100
     theme = ThemePage.objects.get(slug="working-in-the-open")
     assert f'href="{jfk.url}?t=3&amp;end=11"' in client.get(theme.url).content.decode()
+
+
+def test_load_demo_if_empty_leaves_a_real_library_alone(db):
+    from tests.factories import make_session
+
+    make_session(title="A real session")
+    call_command("load_demo", "--if-empty", verbosity=0)
+    assert list(SessionPage.objects.values_list("title", flat=True)) == ["A real session"]

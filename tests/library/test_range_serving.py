@@ -103,3 +103,46 @@ def test_orphan_recording_is_404_for_visitors_but_editors_may_preview(client, ho
 
 def test_uploaded_recordings_are_not_under_media_url(client, public_recording):
     assert client.get("/media/" + public_recording.file.name).status_code == 404
+
+
+# -- behind nginx: the view checks access, nginx sends the bytes (RECORDINGS_ACCEL_REDIRECT) --------
+
+
+@pytest.fixture
+def accel(settings):
+    settings.RECORDINGS_ACCEL_REDIRECT = "/_recordings/"
+    return settings
+
+
+def test_accel_redirect_hands_the_file_to_nginx(client, public_recording, accel):
+    response = client.get(public_recording.serve_url, HTTP_RANGE="bytes=0-99")
+    assert response.status_code == 200  # nginx turns it into 206 for the range (tests/deploy)
+    assert response["X-Accel-Redirect"] == "/_recordings/" + public_recording.file.name
+    assert response["Content-Type"] == "audio/x-wav"
+    assert response.content == b""  # not one byte of the recording through Python
+
+
+def test_accel_redirect_quotes_odd_file_names(client, home, accel):
+    recording = make_recording(content=CONTENT)
+    recording.file.save("talk één #2.wav", recording.file.file, save=True)
+    make_session(home, title="Odd name", recording=recording)
+    response = client.get(recording.serve_url)
+    assert recording.file.name.endswith("één_2.wav")  # what the storage made of the name
+    assert response["X-Accel-Redirect"].endswith("/talk_%C3%A9%C3%A9n_2.wav")  # URI-encoded for nginx
+
+
+def test_accel_redirect_still_checks_access(client, home, accel):
+    draft = make_recording(content=CONTENT)
+    make_session(home, title="Draft", recording=draft, live=False)
+    private = make_recording(content=CONTENT)
+    make_private(make_session(home, title="Private", recording=private))
+    for recording in (draft, private):
+        response = client.get(recording.serve_url)
+        assert response.status_code == 404
+        assert "X-Accel-Redirect" not in response
+
+
+def test_accel_redirect_of_a_missing_file_is_404(client, public_recording, accel):
+    public_recording.file.storage.delete(public_recording.file.name)
+    response = client.get(public_recording.serve_url)
+    assert response.status_code == 404 and "X-Accel-Redirect" not in response

@@ -236,3 +236,17 @@ def test_a_search_that_reaches_the_engine_schedules_a_retry(
     assert [r.task.name for r in default_task_backend.results] == ["retry_pending_task"]
     assert run_enqueued() == [{"done": 1, "pending": 0}]
     assert found("windmills") == [session.pk]
+
+
+def test_search_index_rebuild_if_needed_only_rebuilds_a_stale_index():
+    sessions = [session_with(f"Needed {n}", [f"Word{n} spoken."]) for n in range(2)]
+    out = io.StringIO()
+    call_command("search_index", "--rebuild", "--if-needed", stdout=out, stderr=io.StringIO())
+    assert "2 sessions" in out.getvalue()  # a fresh index: rebuilt
+    out = io.StringIO()
+    call_command("search_index", "--rebuild", "--if-needed", stdout=out, stderr=io.StringIO())
+    assert "not rebuilt" in out.getvalue()
+    get_engine().remove_session(sessions[0].pk)  # an index that lost a session
+    out = io.StringIO()
+    call_command("search_index", "--rebuild", "--if-needed", stdout=out, stderr=io.StringIO())
+    assert "2 sessions" in out.getvalue()

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from search import service
+from search.documents import searchable_sessions
 from search.engines import get_engine
 from search.engines.base import EngineUnavailable
 from search.models import PendingIndexChange
@@ -15,6 +16,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument(
             "--rebuild", action="store_true", help="Rebuild the whole index from the database."
+        )
+        parser.add_argument(
+            "--if-needed",
+            action="store_true",
+            help="With --rebuild: only when the index does not hold exactly the searchable sessions "
+            "(a new or lost index; make serve runs this at every start).",
         )
         parser.add_argument(
             "--retry-pending", action="store_true", help="Retry changes kept while the engine was down."
@@ -30,7 +37,9 @@ class Command(BaseCommand):
         if not any(options[k] for k in ("rebuild", "retry_pending", "session", "status")):
             raise CommandError("Choose --rebuild, --retry-pending, --session ID or --status.")
         try:
-            if options["rebuild"]:
+            if options["rebuild"] and options["if_needed"] and self._up_to_date():
+                self.stdout.write("The search index holds every searchable session: not rebuilt.")
+            elif options["rebuild"]:
                 self._rebuild(options["verbosity"])
             for session_id in options["session"]:
                 self.stdout.write(f"Session {session_id}: {service.index_session(session_id)}")
@@ -45,6 +54,11 @@ class Command(BaseCommand):
                 )
         except EngineUnavailable as error:
             raise CommandError(f"The search engine is unavailable: {error}") from error
+
+    @staticmethod
+    def _up_to_date() -> bool:
+        searchable = set(searchable_sessions().values_list("pk", flat=True))
+        return get_engine().indexed_session_ids() == searchable
 
     def _rebuild(self, verbosity: int):
         # tqdm draws on the command's own stderr stream (call_command may redirect it).
