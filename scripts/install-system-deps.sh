@@ -14,6 +14,8 @@ if [ "$mode" = test ]; then
   command -v node >/dev/null || need+=(nodejs npm)
   # The production server is tested behind the real proxy (tests/deploy).
   command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx)
+  # The throwaway test server (scripts/postgres.sh); /usr/local/bin/pg_ctl does not count.
+  compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
 fi
 
 [ ${#need[@]} -eq 0 ] && exit 0
