@@ -5,6 +5,13 @@
 #   SEARCH_NODE_HEAP     JVM heap, -Xms = -Xmx            (default 512m)
 #   SEARCH_NODE_TIMEOUT  seconds to wait for the node     (default 120)
 #
+# For one node of a cluster (cluster.sh sets these; see README.md):
+#   SEARCH_NODE_STATE_DIR       its data/, logs/, run/   (default: this folder)
+#   SEARCH_NODE_TRANSPORT_PORT  transport port           (default: first free of 9300-9400)
+#   SEARCH_NODE_SETTINGS        more -Ekey=value settings, space-separated
+#   SEARCH_NODE_WAIT            0: return once launched, do not wait for _cluster/health
+#                               (a cluster answers only when enough nodes have joined)
+#
 # Builds on first use (Maven Central jars into lib/, launcher into build/).
 # Idempotent: exits 0 straight away when the node is already up.
 set -euo pipefail
@@ -15,11 +22,15 @@ HEAP="${SEARCH_NODE_HEAP:-512m}"
 TIMEOUT="${SEARCH_NODE_TIMEOUT:-120}"
 OPENSEARCH_VERSION=2.19.6
 
+TRANSPORT_PORT="${SEARCH_NODE_TRANSPORT_PORT:-9300-9400}"
+STATE="${SEARCH_NODE_STATE_DIR:-$HERE}"
+read -r -a EXTRA_SETTINGS <<<"${SEARCH_NODE_SETTINGS:-}"
+
 LIB="$HERE/lib"
 CLASSES="$HERE/build/classes"
-RUN="$HERE/run"
-LOGS="$HERE/logs"
-DATA="$HERE/data"
+RUN="$STATE/run"
+LOGS="$STATE/logs"
+DATA="$STATE/data"
 PIDFILE="$RUN/node.pid"
 PORTFILE="$RUN/node.port"
 LOGFILE="$LOGS/session-library.log"
@@ -124,11 +135,15 @@ else
     cd "$HERE"
     nohup setsid java "${JAVA_OPTS[@]}" -cp "$CLASSES:$LIB/*" SearchNode \
         "-Epath.home=$HERE" "-Epath.data=$DATA" "-Epath.logs=$LOGS" \
-        "-Ehttp.port=$PORT" \
+        "-Ehttp.port=$PORT" "-Etransport.port=$TRANSPORT_PORT" "${EXTRA_SETTINGS[@]}" \
         </dev/null >>"$CONSOLE" 2>&1 &
     pid=$!
     echo "$pid" >"$PIDFILE"
     echo "$PORT" >"$PORTFILE"
+    if [ "${SEARCH_NODE_WAIT:-1}" = 0 ]; then
+        say "launched (pid $pid); not waiting for it"
+        exit 0
+    fi
 fi
 
 # --- wait for _cluster/health -------------------------------------------------

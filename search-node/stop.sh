@@ -4,8 +4,9 @@
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-PIDFILE="$HERE/run/node.pid"
-PORTFILE="$HERE/run/node.port"
+STATE="${SEARCH_NODE_STATE_DIR:-$HERE}"  # a cluster node's own folder (cluster.sh)
+PIDFILE="$STATE/run/node.pid"
+PORTFILE="$STATE/run/node.port"
 WAIT="${SEARCH_NODE_STOP_TIMEOUT:-30}"
 
 say() { echo "search-node: $*"; }

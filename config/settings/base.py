@@ -163,7 +163,15 @@ WHISPER_LANGUAGES = tuple(os.environ.get("WHISPER_LANGUAGES", "nl,en").split(","
 # Search service (see search/): "embedded" (SQLite FTS5) or "opensearch".
 SEARCH_ENGINE = os.environ.get("SEARCH_ENGINE", "embedded")
 SEARCH_EMBEDDED_PATH = Path(os.environ.get("SEARCH_EMBEDDED_PATH", BASE_DIR / "search-index.sqlite3"))
+# One node URL, or a cluster's node URLs comma-separated (search/engines/connection.py).
 OPENSEARCH_URL = os.environ.get("OPENSEARCH_URL", "http://127.0.0.1:9200")
+# A secured cluster: HTTP basic authentication, and the CA that signed the nodes' certificates.
+OPENSEARCH_USER = os.environ.get("OPENSEARCH_USER", "")
+OPENSEARCH_PASSWORD = os.environ.get("OPENSEARCH_PASSWORD", "")
+OPENSEARCH_CA_CERTS = os.environ.get("OPENSEARCH_CA_CERTS", "")
+# Replicas of the moments index; unset: 0 with one URL, 1 with several.
+_replicas = os.environ.get("OPENSEARCH_REPLICAS", "").strip()
+OPENSEARCH_REPLICAS = int(_replicas) if _replicas else None
 OPENSEARCH_INDEX = os.environ.get("OPENSEARCH_INDEX", "session-library-moments")
 
 # Every line says which request or job it belongs to: "req=<id>" (the X-Request-ID nginx

@@ -46,6 +46,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from search import dsl
+from search.engines import connection
 from search.engines.base import (
     FACETS,
     EngineUnavailable,
@@ -119,9 +120,9 @@ STALE_DELETE_BATCH = 500
 
 INDEX_SETTINGS = {
     # One shard: exact per-session counts and facet ordering; a node holds millions of
-    # moments comfortably. Replicas 0 suits a single node; raise it on a cluster.
+    # moments comfortably. Replicas: per engine (OPENSEARCH_REPLICAS; 0 on one node, 1 on a
+    # cluster, see connection.default_replicas).
     "number_of_shards": 1,
-    "number_of_replicas": 0,
 }
 
 
@@ -222,17 +223,28 @@ def moment_segments(moment: MomentDocument) -> dict:
 class OpenSearchEngine(SearchEngine):
     name = "opensearch"
 
-    def __init__(self, url: str | None = None, index: str | None = None, timeout: float = 10.0):
+    def __init__(
+        self,
+        url: str | None = None,
+        index: str | None = None,
+        timeout: float = 10.0,
+        replicas: int | None = None,
+    ):
+        """``url``: one node, or a cluster's nodes comma-separated (see engines/connection.py)."""
         if url is None or index is None:
             from django.conf import settings
 
             url = url or settings.OPENSEARCH_URL
             index = index or settings.OPENSEARCH_INDEX
+        configured = connection.configured()
         self.url = url
         self.alias = index
         self.timeout = timeout
-        # No retries: an unreachable node should surface as EngineUnavailable at once.
-        self.client = dsl.Client(hosts=[url], timeout=timeout, max_retries=0, retry_on_timeout=False)
+        if replicas is None:
+            replicas = configured.get("replicas")
+        self.replicas = connection.default_replicas(url) if replicas is None else replicas
+        # A single node is not retried: unreachable surfaces as EngineUnavailable at once.
+        self.client = connection.make_client(url, timeout=timeout, **configured.get("credentials", {}))
 
     # -- connection ------------------------------------------------------------------
 
@@ -260,7 +272,7 @@ class OpenSearchEngine(SearchEngine):
         """Create a concrete index ``<alias>-<timestamp>`` with our mapping; return its name."""
         name = name or f"{self.alias}-{datetime.now(UTC):%Y%m%d%H%M%S%f}"
         index = dsl.Index(name, using=self.client)
-        settings = dict(INDEX_SETTINGS)
+        settings = {**INDEX_SETTINGS, "number_of_replicas": self.replicas}
         if loading:
             settings["refresh_interval"] = "-1"  # no refreshes while bulk loading
         index.settings(**settings)
