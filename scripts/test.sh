@@ -12,8 +12,9 @@ cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 
 # What leg 2 runs: models, importer, tasks and workers, search service, privacy, reports.
-# Whisper and browser tests (slow) and the engine-only OpenSearch tests add nothing there.
-POSTGRES_LEG=(tests --ignore=tests/e2e --ignore=tests/search/test_opensearch_engine.py
+# Whisper and browser tests (slow), the engine-only OpenSearch and cluster tests and the
+# nginx test (it copies the test database into a SQLite file) add nothing there.
+POSTGRES_LEG=(tests --ignore=tests/e2e --ignore=tests/deploy --ignore=tests/search/test_opensearch_engine.py
   -m "not slow and not cluster")
 
 started_node=0
