@@ -72,7 +72,11 @@ def test_a_fresh_queue_or_a_busy_worker_is_healthy(db_queue):
 
 
 def test_database_that_cannot_be_opened_is_unhealthy(db, tmp_path):
-    params = {**connection.settings_dict, "NAME": str(tmp_path / "missing" / "db.sqlite3")}
+    # A database that is not there, on either engine (make test runs this on both).
+    missing = (
+        str(tmp_path / "missing" / "db.sqlite3") if connection.vendor == "sqlite" else "no_such_database"
+    )
+    params = {**connection.settings_dict, "NAME": missing}
     broken = load_backend(params["ENGINE"]).DatabaseWrapper(params, alias="broken")
     try:
         result = health.check_database(broken)
