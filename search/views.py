@@ -74,20 +74,25 @@ def search_page(request):
         context["error"] = str(error)
         context["suggestions"] = SUGGESTIONS
         return render(request, "search/search.html", context)
+    pages = _pages(results)
     context.update(
         results=results,
         hits=[_hit_context(hit) for hit in results.hits],
         facets=_facet_context(request, results, filters),
-        pages=_pages(results),
+        pages=pages,
         page=page,
-        previous_url=_with(request, page=page - 1) if page > 1 else "",
+        # A page past the end says so and links to the last one (and answers 404).
+        past_the_end=page > pages,
+        last_page_url=_with(request, page=pages),
+        clear_url=_with(request, **{facet: None for facet in filters}, page=None),
+        previous_url=_with(request, page=page - 1) if 1 < page <= pages else "",
         next_url=_with(request, page=page + 1) if page < _pages(results) else "",
         suggestions=SUGGESTIONS if not text.strip() or not results.total else [],
         active_filters=[
             (FACET_LABELS[f], _label(f, v), _toggle(request, f, v)) for f, vs in filters.items() for v in vs
         ],
     )
-    return render(request, "search/search.html", context)
+    return render(request, "search/search.html", context, status=404 if page > pages else 200)
 
 
 def jump_to(moment) -> float:

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
@@ -22,13 +23,15 @@ RETRY_URL_NAME = "transcripts_admin:retry"
 
 
 class SegmentTextForm(forms.ModelForm):
-    """Only the words can change: timings stay those of the recording."""
+    """Only the words can change: timings stay those of the recording. An editor ticks a
+    line once it is checked; a line whose words they change counts as checked and corrected."""
 
     class Meta:
         model = Segment
-        fields = ["text"]
+        fields = ["text", "checked"]
         widgets = {"text": forms.Textarea(attrs={"rows": 2})}
-        error_messages = {"text": {"required": "A line cannot be empty; keep at least one word."}}
+        labels = {"checked": _("Checked")}
+        error_messages = {"text": {"required": _("A line cannot be empty; keep at least one word.")}}
 
     def clean_text(self):
         return " ".join(self.cleaned_data["text"].split())  # one line of text, as Whisper gives it
@@ -90,14 +93,25 @@ class CorrectTranscriptView(TranscriptAdminMixin, TemplateView):
             messages.error(request, "The transcript was not saved. Please correct the lines marked below.")
             return self.render_to_response(self.get_context_data(formset=formset))
         transcript = self.transcript
-        changed = [form for form in formset.forms if form.has_changed()]
-        if changed:
-            with transaction.atomic():
-                for form in changed:
-                    # The word timings spelled the old text; search falls back to the segment start.
-                    Segment.objects.filter(pk=form.instance.pk, transcript=transcript).update(
-                        text=form.cleaned_data["text"], words=None
-                    )
+        all_checked = request.POST.get("all_checked") == "on"
+        reworded = [form for form in formset.forms if "text" in form.changed_data]
+        ticked = [
+            form
+            for form in formset.forms
+            if "text" not in form.changed_data and "checked" in form.changed_data
+        ]
+        with transaction.atomic():
+            segments = Segment.objects.filter(transcript=transcript)
+            for form in reworded:
+                # The word timings spelled the old text; search falls back to the segment start.
+                segments.filter(pk=form.instance.pk).update(
+                    text=form.cleaned_data["text"], words=None, corrected=True, checked=True
+                )
+            for form in ticked:
+                segments.filter(pk=form.instance.pk).update(checked=form.cleaned_data["checked"])
+            if all_checked:
+                segments.update(checked=True)
+            if reworded:
                 transcript.provenance = Transcript.Provenance.CORRECTED
                 transcript.save(update_fields=["provenance", "updated_at"])
                 transaction.on_commit(
@@ -105,7 +119,11 @@ class CorrectTranscriptView(TranscriptAdminMixin, TemplateView):
                         sender=Transcript, transcript=transcript, recording_id=transcript.recording_id
                     )
                 )
-            messages.success(request, f"Saved {len(changed)} corrected line(s). Captions and search follow.")
+        review = transcript.review()
+        if reworded:
+            messages.success(request, f"Saved {len(reworded)} corrected line(s). Captions and search follow.")
+        elif ticked or all_checked:
+            messages.success(request, f"Saved: {review.checked} of {review.lines} lines checked.")
         else:
             messages.info(request, "Nothing was changed.")
         return redirect(reverse(EDIT_URL_NAME, args=[transcript.pk]))
@@ -114,6 +132,7 @@ class CorrectTranscriptView(TranscriptAdminMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context.update(
             transcript=self.transcript,
+            review=self.transcript.review(),
             retry_url=reverse(RETRY_URL_NAME, args=[self.transcript.pk]),
             sessions=list(self.transcript.recording.sessions.all()),
         )

@@ -1,6 +1,20 @@
 """A transcript per recording, made of timed segments."""
 
+from dataclasses import dataclass
+
 from django.db import models, transaction
+
+
+@dataclass(frozen=True)
+class Review:
+    lines: int
+    checked: int
+    corrected: int
+
+    @property
+    def complete(self) -> bool:
+        """Every line checked by an editor (a transcript without lines has nothing to check)."""
+        return self.lines > 0 and self.checked >= self.lines
 
 
 class Transcript(models.Model):
@@ -53,6 +67,15 @@ class Transcript(models.Model):
     def is_pending(self) -> bool:
         return self.status in (self.Status.QUEUED, self.Status.RUNNING)
 
+    def review(self) -> "Review":
+        """How far editors have got checking this transcript, in one query."""
+        counts = self.segments.aggregate(
+            lines=models.Count("pk"),
+            checked=models.Count("pk", filter=models.Q(checked=True)),
+            corrected=models.Count("pk", filter=models.Q(corrected=True)),
+        )
+        return Review(**counts)
+
     @property
     def text(self) -> str:
         return " ".join(s.text for s in self.segments.all())
@@ -77,6 +100,12 @@ class Segment(models.Model):
     words = models.JSONField(
         null=True, blank=True, help_text="Optional word timings: [[start, end, word, probability], ...]"
     )
+    # An editor's review, line by line: the public notice "made automatically, may contain
+    # mistakes" stays until every line is checked, and says how many were corrected.
+    checked = models.BooleanField(
+        default=False, help_text="An editor has checked this line against the recording"
+    )
+    corrected = models.BooleanField(default=False, help_text="An editor has changed this line's text")
 
     class Meta:
         ordering = ["transcript", "index"]

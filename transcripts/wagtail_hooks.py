@@ -5,6 +5,7 @@ from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.ui.tables import Column, UpdatedAtColumn
 from wagtail.admin.views.generic import IndexView
@@ -13,6 +14,7 @@ from wagtail.admin.widgets import ListingButton
 
 from .admin_views import CorrectTranscriptView, RetryTranscriptView
 from .models import Transcript
+from .views import download_name
 
 LANGUAGE_LABELS = {"nl": "Nederlands", "en": "English"}
 
@@ -40,15 +42,52 @@ def caption_track(request, page):
     )
 
 
+@hooks.register("session_page_links")
+def transcript_links(page):
+    """The session's caption and transcript files, once it has a finished transcript (for the API)."""
+    transcript = _transcript_of(page)
+    if transcript is None or transcript.status != Transcript.Status.DONE:
+        return {}
+    return {
+        "captions": {
+            "vtt": reverse("transcripts:captions_vtt", args=[page.pk]),
+            "srt": reverse("transcripts:captions_srt", args=[page.pk]),
+        },
+        "transcript": {
+            "json": reverse("transcripts:transcript_json", args=[page.pk]),
+            "text": reverse("transcripts:transcript_txt", args=[page.pk]),
+        },
+    }
+
+
+def _downloads(page):
+    """The transcript's files, each saved under the session's title."""
+    files = [
+        (_("Transcript (plain text)"), "transcripts:transcript_txt", "txt", ""),
+        (_("Captions (SRT)"), "transcripts:captions_srt", "srt", ""),
+        (_("Captions (WebVTT)"), "transcripts:captions_vtt", "vtt", "?download"),
+    ]
+    return [
+        {"label": label, "url": reverse(name, args=[page.pk]) + query, "filename": download_name(page, ext)}
+        for label, name, ext, query in files
+    ]
+
+
 @hooks.register("session_page_sections")
 def interactive_transcript(request, page):
     transcript = _transcript_of(page)
     if transcript is None:
         return ""
-    segments = transcript.segments.order_by("index") if transcript.status == Transcript.Status.DONE else []
+    done = transcript.status == Transcript.Status.DONE
     return render_to_string(
         "transcripts/session_transcript.html",
-        {"page": page, "transcript": transcript, "segments": segments},
+        {
+            "page": page,
+            "transcript": transcript,
+            "segments": transcript.segments.order_by("index") if done else [],
+            "review": transcript.review() if done else None,
+            "downloads": _downloads(page) if done else [],
+        },
         request=request,
     )
 

@@ -22,6 +22,7 @@ INSTALLED_APPS = [
     "transcripts",
     "search",
     "reports",
+    "catalogue",
     "wagtailmedia",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",

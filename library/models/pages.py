@@ -1,16 +1,24 @@
 """Page types: the home page, sessions and themes."""
 
+from collections import Counter
+from datetime import date
+
 from django.db import models
 from django.utils.functional import cached_property
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from wagtail import hooks
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.api import APIField
 from wagtail.fields import RichTextField, StreamField
+from wagtail.images.api.fields import ImageRenditionField
 from wagtail.models import Orderable, Page, Site
 from wagtail.search import index
 from wagtailmedia.edit_handlers import MediaChooserPanel
 
+from ..access import visible_sessions, visible_themes
+from ..api_fields import AbsoluteURLField, AbsoluteURLsField, OrganisationsField, SpeakersField, ThemesField
 from ..blocks import ThemeBodyBlock, referenced_session_ids
+from ..deep_links import link_times
 from ..figures import site_figures
 from ..panels import HookPanel
 
@@ -120,16 +128,20 @@ class SessionPage(Page):
         index.RelatedFields("event", [index.SearchField("name")]),
     ]
 
+    # Wagtail's API v2 (catalogue/api.py routes it, for visible sessions only).
     api_fields = [
         APIField("date"),
         APIField("language"),
         APIField("summary"),
         APIField("duration"),
         APIField("event_name"),
-        APIField("speaker_names"),
-        APIField("organisation_names"),
-        APIField("theme_titles"),
-        APIField("recording_url"),
+        APIField("speakers", serializer=SpeakersField()),
+        APIField("organisations", serializer=OrganisationsField()),
+        APIField("themes", serializer=ThemesField()),
+        APIField("recording_url", serializer=AbsoluteURLField()),
+        APIField("poster_thumbnail", serializer=ImageRenditionField("fill-480x270", source="poster")),
+        APIField("captions", serializer=AbsoluteURLsField(source="captions_urls")),
+        APIField("transcript", serializer=AbsoluteURLsField(source="transcript_urls")),
     ]
 
     parent_page_types = ["library.HomePage"]
@@ -141,8 +153,9 @@ class SessionPage(Page):
 
     @cached_property
     def themes(self):
-        """Live theme pages that include this session (the theme owns the relation)."""
-        return list(ThemePage.objects.live().filter(session_links__session=self).distinct().order_by("title"))
+        """Visible theme pages that include this session (the theme owns the relation);
+        a private theme's title is never shown on a public session."""
+        return list(visible_themes().filter(session_links__session=self).distinct().order_by("title"))
 
     @property
     def event_name(self):
@@ -164,25 +177,50 @@ class SessionPage(Page):
     def recording_url(self):
         return self.recording.serve_url if self.recording_id else ""
 
-    def start_time(self, request) -> float:
-        """`?t=SECONDS` deep link; garbage becomes 0 rather than an error."""
-        try:
-            return max(0.0, float(request.GET.get("t", 0)))
-        except (TypeError, ValueError):
-            return 0.0
+    @cached_property
+    def links(self) -> dict:
+        """What other apps publish about this session, by name (the transcripts app adds
+        "captions" and "transcript": {format: URL}); read through the
+        ``session_page_links`` hook because library imports neither of them."""
+        links = {}
+        for fn in hooks.get_hooks("session_page_links"):
+            links.update(fn(self) or {})
+        return links
 
-    def clip_end(self, request) -> float | None:
-        """`&end=SECONDS` of a clip link; None when absent, garbage or not after the start."""
-        try:
-            end = float(request.GET["end"])
-        except (KeyError, TypeError, ValueError):
-            return None
-        return end if end > self.start_time(request) else None
+    @property
+    def captions_urls(self) -> dict:
+        return self.links.get("captions") or {}
+
+    @property
+    def transcript_urls(self) -> dict:
+        return self.links.get("transcript") or {}
+
+    RELATED_SESSIONS = 4
+
+    def related_sessions(self, limit: int = RELATED_SESSIONS) -> list["SessionPage"]:
+        """Other visible sessions that share a visible theme or a speaker with this one:
+        those sharing the most first, then the newest."""
+        themes = visible_themes().filter(session_links__session=self).values("pk")
+        speakers = self.speaker_links.values("speaker_id")
+        shared = Counter(
+            list(ThemeSession.objects.filter(theme__in=themes).values_list("session_id", flat=True))
+            + list(SessionSpeaker.objects.filter(speaker__in=speakers).values_list("page_id", flat=True))
+        )
+        shared.pop(self.pk, None)
+        if not shared:
+            return []
+        sessions = visible_sessions().filter(pk__in=list(shared)).select_related("event")
+
+        def order(session):
+            newest = -(session.date or date.min).toordinal()
+            return (-shared[session.pk], session.date is None, newest, session.pk)
+
+        return sorted(sessions, key=order)[:limit]
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["start_time"] = self.start_time(request)
-        context["clip_end"] = self.clip_end(request)
+        context["start_time"], context["clip_end"] = link_times(request.GET)
+        context["related_sessions"] = self.related_sessions()
         return context
 
 
@@ -205,7 +243,9 @@ class ThemeIndexPage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["themes"] = ThemePage.objects.child_of(self).live().public().order_by("title")
+        themes = visible_themes().child_of(self).order_by("title")
+        context["themes"] = themes
+        context["theme_cards"] = [theme.card() for theme in themes]
         return context
 
 
@@ -228,6 +268,15 @@ class ThemePage(Page):
     search_fields = Page.search_fields + [index.SearchField("intro"), index.SearchField("body")]
     parent_page_types = ["library.ThemeIndexPage"]
     subpage_types = []
+
+    def card(self) -> dict:
+        """What the theme index shows of this theme: how many sessions, and the first one's poster."""
+        sessions = self.visible_sessions()
+        return {
+            "theme": self,
+            "count": len(sessions),
+            "poster": next((s.poster for s in sessions if s.poster_id), None),
+        }
 
     def visible_sessions(self):
         ids = [link.session_id for link in self.session_links.all()]

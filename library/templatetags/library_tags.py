@@ -4,6 +4,8 @@
 hooks named `session_page_<slot>` that return HTML for a slot (e.g. caption
 <track>s inside the player, the interactive transcript below it)."""
 
+import datetime
+
 from django import template
 from django.utils.safestring import mark_safe
 from wagtail import hooks
@@ -28,6 +30,15 @@ def timestamp(seconds) -> str:
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+@register.filter
+def iso_date(value):
+    """'2026-03-17' (as search hits carry dates) → a date, for the |date filter; None if not one."""
+    try:
+        return datetime.date.fromisoformat(str(value))
+    except ValueError:
+        return None
 
 
 @register.filter

@@ -1,12 +1,14 @@
 // Clip links (?t=START&end=END) mark the clip's part of the transcript: segments
 // overlapping [START, END] get class "in-clip" and data-in-clip. The transcript is
 // rendered by the transcripts app (elements with data-start/data-end inside #transcript);
-// when it is absent (not transcribed yet) this does nothing.
+// when it is absent (not transcribed yet) this does nothing. START and END are read from
+// the player, where the page put them in seconds (it reads ?t=1:05 and ?t=1m5s too).
 (function () {
   "use strict";
-  var params = new URLSearchParams(window.location.search);
-  var start = parseFloat(params.get("t"));
-  var end = parseFloat(params.get("end"));
+  var player = document.getElementById("player");
+  if (!player) return;
+  var start = parseFloat(player.dataset.start || "0");
+  var end = parseFloat(player.dataset.end || "");
   if (isNaN(start)) start = 0;
   if (isNaN(end) || end <= start) return;
 

@@ -1,5 +1,6 @@
 """The search page's markup (grouping, facets, pagination, empty states, accessibility)."""
 
+import datetime
 import re
 from html.parser import HTMLParser
 
@@ -80,7 +81,9 @@ def test_facet_links_keep_the_query_and_toggle_the_filter(client):
     service.rebuild()
 
     page = client.get("/search/", {"q": "water"}).content.decode()
-    assert 'href="?q=water&amp;speaker=Ann"' in page and "(1<span" in page
+    assert 'href="?q=water&amp;speaker=Ann"' in page
+    # Read out as "Ann, 1 session", not "Ann (1 sessions)"; the digits in brackets are for the eye.
+    assert '<span aria-hidden="true">(1)</span><span class="visually-hidden">, 1 session</span>' in page
 
     filtered = client.get("/search/", {"q": "water", "speaker": "Ann"}).content.decode()
     assert filtered.count('class="search-hit"') == 1
@@ -100,6 +103,23 @@ def test_pagination_links(client):
     assert first.count('class="search-hit"') == 10 and 'href="?q=procurement&amp;page=2" rel="next"' in first
     assert second.count('class="search-hit"') == 2 and 'rel="prev"' in second and 'rel="next"' not in second
     assert "page 2 of 2" in second
+
+    beyond = client.get("/search/", {"q": "procurement", "page": "7"})
+    assert beyond.status_code == 404
+    html = beyond.content.decode()
+    assert "There is no page 7: the results fit on 2 pages." in html
+    assert 'href="?q=procurement&amp;page=2">Go to the last page (2)</a>' in html
+    assert 'rel="next"' not in html and 'rel="prev"' not in html
+
+
+def test_results_show_each_sessions_date_and_filters_fold_on_small_screens(client):
+    session_with("Dated", ["Words about water."], date=datetime.date(2026, 3, 17))
+    service.rebuild()
+    html = client.get("/search/", {"q": "water"}).content.decode()
+    assert '<time datetime="2026-03-17">17 March 2026</time>' in html
+    # A toggle (static/js/filters.js shows it on narrow screens) for the panel it controls.
+    assert 'class="facets-toggle" aria-expanded="true" aria-controls="facet-panel" hidden' in html
+    assert 'id="facet-panel"' in html and "js/filters.js" in html
 
 
 def test_empty_states(client):

@@ -202,3 +202,47 @@ def test_session_panel_warns_when_a_corrected_transcript_has_another_language(ad
     html = admin_client.get(reverse("wagtailadmin_pages:edit", args=[session.pk])).content.decode()
     assert "The transcript is in “en”, but this session is set to “nl”" in html
     assert "not redone automatically" in html
+
+
+def test_editor_checks_lines_and_the_public_notice_counts_them(admin_client, client, home):
+    transcript = transcript_for(
+        "Review",
+        Transcript.Status.DONE,
+        home,
+        lines=(("Welkom bij de kennis maand.", 0.0, 2.5), ("Tot ziens.", 2.5, 4.0), ("Dag.", 4.0, 5.0)),
+    )
+    session = transcript.recording.sessions.get()
+    edit_url = reverse("transcripts_admin:edit", args=[transcript.pk])
+    assert "0 of 3 lines checked, 0 corrected." in admin_client.get(edit_url).content.decode()
+    segments = list(transcript.segments.order_by("index"))
+    data = {
+        "segments-TOTAL_FORMS": "3",
+        "segments-INITIAL_FORMS": "3",
+        "segments-MIN_NUM_FORMS": "0",
+        "segments-MAX_NUM_FORMS": "1000",
+        "segments-0-id": segments[0].pk,
+        "segments-0-text": "Welkom bij de Kennismaand.",  # reworded: checked and corrected
+        "segments-1-id": segments[1].pk,
+        "segments-1-text": "Tot ziens.",
+        "segments-1-checked": "on",  # ticked: checked, not corrected
+        "segments-2-id": segments[2].pk,
+        "segments-2-text": "Dag.",
+    }
+    assert admin_client.post(edit_url, data).status_code == 302
+    review = transcript.review()
+    assert (review.lines, review.checked, review.corrected, review.complete) == (3, 2, 1, False)
+    assert [(s.checked, s.corrected) for s in transcript.segments.order_by("index")] == [
+        (True, True),
+        (True, False),
+        (False, False),
+    ]
+    page = client.get(session.url).content.decode()
+    assert "Made automatically" in page and "An editor has checked 2 of 3 lines and corrected 1." in page
+
+    data.update(
+        {"segments-0-text": "Welkom bij de Kennismaand.", "segments-0-checked": "on", "all_checked": "on"}
+    )
+    assert admin_client.post(edit_url, data).status_code == 302
+    assert transcript.review().complete
+    page = client.get(session.url).content.decode()
+    assert "Made automatically" not in page and "Checked by an editor; 1 line corrected." in page

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class CatalogueConfig(AppConfig):
+    """Browsing every session (the catalogue) and the sessions as data (Wagtail's API v2)."""
+
+    name = "catalogue"

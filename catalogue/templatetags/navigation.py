@@ -1,0 +1,54 @@
+"""The site header's navigation: sessions, themes, speakers, organisations."""
+
+from dataclasses import dataclass
+
+from django import template
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from library.models import HomePage, ThemeIndexPage
+
+from ..views import catalogue_url
+
+register = template.Library()
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url: str
+    current: bool
+
+
+def theme_index_url() -> str:
+    home = HomePage.of_default_site()
+    if home is None:
+        return ""
+    index = ThemeIndexPage.objects.child_of(home).live().public().first()
+    return index.get_url() if index else ""
+
+
+def _is_under(path: str, url: str) -> bool:
+    return bool(url) and (path == url or path.startswith(url.rstrip("/") + "/"))
+
+
+@register.simple_tag(name="catalogue_url")
+def catalogue_url_tag() -> str:
+    return catalogue_url()
+
+
+@register.simple_tag(takes_context=True)
+def site_navigation(context) -> list[NavItem]:
+    request = context.get("request")
+    path = request.path if request else ""
+    items = [
+        (_("Sessions"), catalogue_url(), None),
+        (_("Themes"), theme_index_url(), None),
+        (_("Speakers"), reverse("library:speakers"), None),
+        (_("Organisations"), reverse("library:organisations"), None),
+    ]
+    return [
+        NavItem(str(label), url, current if current is not None else _is_under(path, url))
+        for label, url, current in items
+        if url
+    ]
