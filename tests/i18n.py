@@ -14,3 +14,9 @@ def nl(message: str) -> str:
 def en(message: str) -> str:
     with translation.override("en"):
         return translation.gettext(message)
+
+
+def english_url(page) -> str:
+    """A page's address on the English site (/en/...), whatever language is active."""
+    with translation.override("en"):
+        return page.get_url()

@@ -8,6 +8,7 @@ import pytest
 from catalogue import listing
 from library.models import Organisation
 from tests.factories import make_event, make_private, make_recording, make_session
+from tests.i18n import english_url
 from tests.search.helpers import make_theme
 from transcripts.models import Transcript
 
@@ -139,21 +140,30 @@ def test_paging_and_a_page_past_the_end(festival):
     assert beyond.past_the_end and beyond.sessions == [] and beyond.total == 5
 
 
-def test_the_page_under_both_names(client, festival):
-    for path in ("/sessies/", "/sessions/"):
+def test_the_page_in_both_languages(client, festival):
+    for path, session_url in (
+        ("/sessies/", festival["innovatie"].url),
+        ("/en/sessions/", english_url(festival["innovatie"])),
+    ):
         response = client.get(path)
         assert response.status_code == 200
         html = response.content.decode()
-        assert "5 sessions" in html
+        assert 'class="session-tile"' in html and html.count('class="session-tile"') == 5
         assert "Besloten sessie" not in html and "Concept sessie" not in html and "Geheim thema" not in html
-        assert f'href="{festival["innovatie"].url}"' in html
-        assert '<time datetime="2026-03-03">3 March 2026</time>' in html
+        assert f'href="{session_url}"' in html
+        assert '<time datetime="2026-03-03">' in html
+    assert "5 sessions" in html and "3 March 2026" in html
+    # The language switch goes to the catalogue's name in the other language.
+    assert 'href="/sessies/" hreflang="nl"' in html
+    # The other language's name leads there too.
+    assert client.get("/sessions/?sort=title")["Location"] == "/sessies/?sort=title"
+    assert client.get("/en/sessies/")["Location"] == "/en/sessions/"
 
 
 def test_the_page_filters_sorts_and_keeps_both_in_its_links(client, festival):
-    html = client.get("/sessions/", {"theme": "Digitale overheid", "sort": "title"}).content.decode()
+    html = client.get("/en/sessions/", {"theme": "Digitale overheid", "sort": "title"}).content.decode()
     listed = re.findall(r'<h3[^>]*><a href="([^"]+)">', html)
-    assert listed == [festival["innovatie"].url, festival["open_data"].url]
+    assert listed == [english_url(festival["innovatie"]), english_url(festival["open_data"])]
     assert '<option value="title" selected>' in html
     assert '<input type="hidden" name="theme" value="Digitale overheid">' in html  # the sort form keeps it
     # Switching a filter off goes back to the others (and page 1).
@@ -164,30 +174,31 @@ def test_the_page_filters_sorts_and_keeps_both_in_its_links(client, festival):
 def test_the_page_pages_and_says_when_a_page_is_past_the_end(client, festival):
     for n in range(listing.PER_PAGE):
         make_session(title=f"Extra {n:02d}", slug=f"extra-{n}", date=datetime.date(2024, 1, 1))
-    html = client.get("/sessions/").content.decode()
+    html = client.get("/en/sessions/").content.decode()
     assert "29 sessions, page 1 of 2" in html and 'href="?page=2" rel="next"' in html
-    second = client.get("/sessions/", {"page": "2", "sort": "oldest"}).content.decode()
+    second = client.get("/en/sessions/", {"page": "2", "sort": "oldest"}).content.decode()
     assert second.count('class="session-tile"') == 5 and 'rel="prev"' in second
-    beyond = client.get("/sessions/", {"page": "12", "sort": "oldest"})
+    beyond = client.get("/en/sessions/", {"page": "12", "sort": "oldest"})
     assert beyond.status_code == 404
     text = beyond.content.decode()
     assert "There is no page 12: the sessions fit on 2 pages." in text
     assert 'href="?sort=oldest&amp;page=2">Go to the last page (2)</a>' in text
     # Garbage is page 1 or ignored, never an error.
-    assert client.get("/sessions/", {"page": "x", "year": "soon", "sort": "?"}).status_code == 200
+    assert client.get("/en/sessions/", {"page": "x", "year": "soon", "sort": "?"}).status_code == 200
 
 
 def test_header_navigation_marks_where_the_visitor_is(client, festival):
-    html = client.get("/sessions/").content.decode()
+    html = client.get("/en/sessions/").content.decode()
     nav = re.search(r'<nav class="site-nav".*?</nav>', html, re.S).group(0)
-    assert '<a href="/sessions/" aria-current="page">Sessions</a>' in nav
-    for href in ("/themes/", "/speakers/", "/organisations/"):
+    assert '<a href="/en/sessions/" aria-current="page">Sessions</a>' in nav
+    for href in ("/en/themes/", "/en/speakers/", "/en/organisations/"):
         assert f'href="{href}"' in nav
     assert 'href="/speakers/" aria-current="page"' in client.get("/speakers/").content.decode()
+    assert 'href="/sessies/"' in client.get("/speakers/").content.decode()
 
 
 def test_theme_index_shows_cards_with_visible_counts(client, festival):
-    html = client.get("/themes/").content.decode()
+    html = client.get("/en/themes/").content.decode()
     assert 'class="theme-card"' in html and "Digitale overheid" in html
     assert ">2 sessions<" in html  # the private session is not counted
     assert "Geheim thema" not in html
@@ -196,4 +207,4 @@ def test_theme_index_shows_cards_with_visible_counts(client, festival):
 def test_favicon(client, db):
     response = client.get("/favicon.ico")
     assert response.status_code == 301 and response["Location"].endswith("favicon.ico")
-    assert 'rel="icon"' in client.get("/sessions/").content.decode()
+    assert 'rel="icon"' in client.get("/en/sessions/").content.decode()

@@ -195,3 +195,47 @@ def page(browser, live_site):
         yield tab
     finally:
         context.close()
+
+
+LONG_SESSION_SLUG = "oefensessie-lang"
+LONG_SESSION_SCRIPT = """
+import json
+from pathlib import Path
+from django.db import transaction
+from library.models import HomePage, Recording, SessionPage
+from transcripts.models import Segment, Transcript
+
+folder = Path({folder!r})
+home = HomePage.of_default_site()
+page = SessionPage.objects.filter(slug={slug!r}).first()
+lines = json.loads((folder / "dutch-dev-1.json").read_text())
+if page is None:
+    with transaction.atomic():
+        recording = Recording.store(folder / "dutch-dev-1.mp3", "Oefensessie (lang)", "audio")
+        page = SessionPage(title="Oefensessie: een lang gesprek", slug={slug!r}, language="nl",
+                           recording=recording, duration=lines[-1]["end"])
+        home.add_child(instance=page)
+        page.save_revision().publish()
+page = SessionPage.objects.get(slug={slug!r})
+with transaction.atomic():
+    transcript, _ = Transcript.objects.update_or_create(
+        recording_id=page.recording_id,
+        defaults={{"status": Transcript.Status.DONE, "language": "nl", "model_name": "reference"}})
+    transcript.replace_segments([Segment(start=l["start"], end=l["end"], text=l["text"]) for l in lines])
+print(page.url_path, transcript.segments.count())
+"""
+
+
+@pytest.fixture(scope="session")
+def long_session(live_site) -> str:
+    """A session of 8 minutes of real Dutch speech (../shared/data/dutch-dev/dutch-dev-1.mp3)
+    whose transcript is its 104 timed reference lines: long enough to scroll. The reference
+    rather than Whisper's lines, so the journeys know every word on the page (and need no
+    model run). Returns the page's path."""
+    from tests.shared_data import require_shared_file
+
+    folder = require_shared_file("dutch-dev/dutch-dev-1.mp3").parent
+    script = LONG_SESSION_SCRIPT.format(folder=str(folder), slug=LONG_SESSION_SLUG)
+    out = _manage(live_site.root, live_site.log, "shell", "--no-imports", "-c", script).strip().splitlines()
+    assert out and out[-1].endswith(" 104"), out
+    return f"/{LONG_SESSION_SLUG}/"

@@ -73,6 +73,8 @@ def first_link(page, path: str, selector: str) -> str:
         ("/search/?q=" + "a" * 600, "search-error"),
         ("/search/?q=open+data&language=nl", "search-filtered"),
         ("/innovatie-in-de-publieke-sector/?t=4&end=12", "session-clip"),
+        ("/sessies/", "catalogue"),
+        ("/en/sessions/?language=en&sort=title", "catalogue-filtered"),
     ],
 )
 def test_page_has_no_wcag_violations(page, path, name):
@@ -179,6 +181,7 @@ def test_keyboard_focus_is_always_visible(page, path):
         "/innovatie-in-de-publieke-sector/",
         "/search/?q=open+data",
         "/themes/digitale-overheid/",
+        "/sessies/",
     ],
 )
 def test_pages_reflow_at_320_css_pixels(page, path):
@@ -197,3 +200,38 @@ def test_pages_reflow_at_320_css_pixels(page, path):
     )
     screenshot(page, "reflow-" + (path.strip("/").replace("/", "-").replace("?", "-") or "home"))
     assert overflow["scrollWidth"] <= overflow["width"], f"{path} scrolls sideways at 320 px: {overflow}"
+
+
+def test_session_page_tools_in_use_have_no_wcag_violations(page, long_session):
+    """A long transcript with matches marked, one of them current, and a link shared."""
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.goto(long_session)
+    page.wait_for_load_state("networkidle")
+    page.locator("#transcript-find-q").fill("het")
+    page.wait_for_function("() => document.querySelectorAll('mark.is-current-match').length === 1")
+    page.locator("[data-find-next]").click()
+    page.locator("[data-share-button]").click()
+    page.wait_for_function("() => document.querySelector('[data-share-status]').textContent !== ''")
+    screenshot(page, "a11y-session-tools")
+    violations = axe_violations(page)
+    assert not violations, f"axe found violations with the transcript tools in use:\n{describe(violations)}"
+
+
+@pytest.mark.parametrize("path", ["/search/?q=open+data", "/sessies/?year=2026"])
+def test_on_a_phone_results_come_first_and_filters_fold_behind_a_toggle(page, path):
+    page.set_viewport_size({"width": 375, "height": 740})
+    page.goto(path)
+    page.wait_for_load_state("networkidle")
+    toggle = page.locator(".facets-toggle")
+    panel = page.locator("#facet-panel")
+    assert toggle.is_visible() and toggle.get_attribute("aria-expanded") == "false"
+    assert not panel.is_visible()
+    results = page.locator(".search-hit, .session-tile").first
+    assert results.is_visible()
+    assert results.bounding_box()["y"] < 740, "the first result is not on the first screen"
+    screenshot(page, "a11y-phone-filters-folded-" + path.strip("/").split("/")[0].split("?")[0])
+    assert not axe_violations(page)
+    toggle.click()
+    assert toggle.get_attribute("aria-expanded") == "true" and panel.is_visible()
+    violations = axe_violations(page)
+    assert not violations, f"axe found violations with the filters open on a phone:\n{describe(violations)}"

@@ -8,6 +8,7 @@ import pytest
 
 from library.deep_links import link_times, parse_link_time
 from tests.factories import make_private, make_recording, make_session
+from tests.i18n import english_url
 from tests.search.helpers import make_theme
 from transcripts.models import Segment, Transcript
 
@@ -107,22 +108,22 @@ def transcribed(home, lines, title="Checked talk"):
 
 def test_machine_notice_stays_until_every_line_is_checked(client, home):
     untouched = transcribed(home, [(False, False)] * 3, title="Untouched")
-    html = client.get(untouched.url).content.decode()
+    html = client.get(english_url(untouched)).content.decode()
     assert "Made automatically; it may contain mistakes." in html and "An editor has checked" not in html
 
     session = transcribed(home, [(True, True), (True, False), (False, False)])
-    html = client.get(session.url).content.decode()
+    html = client.get(english_url(session)).content.decode()
     assert "Made automatically; it may contain mistakes." in html
     assert "An editor has checked 2 of 3 lines and corrected 1." in html
 
     Segment.objects.filter(transcript__recording=session.recording).update(checked=True)
-    html = client.get(session.url).content.decode()
+    html = client.get(english_url(session)).content.decode()
     assert "Made automatically" not in html
     assert "Checked by an editor; 1 line corrected." in html
 
 
 def test_transcript_find_box_comes_with_the_transcript(client, home):
-    html = client.get(transcribed(home, [(False, False)] * 2).url).content.decode()
+    html = client.get(english_url(transcribed(home, [(False, False)] * 2))).content.decode()
     assert re.search(r'<div class="transcript-find" role="search"[^>]*data-transcript-find hidden>', html)
     assert '<label for="transcript-find-q">Find in the transcript</label>' in html
     assert "js/transcript_find.js" in html

@@ -80,7 +80,7 @@ def test_facet_links_keep_the_query_and_toggle_the_filter(client):
     session_with("Water B", ["Water and climate."], speakers=["Bob"])
     service.rebuild()
 
-    page = client.get("/search/", {"q": "water"}).content.decode()
+    page = client.get("/en/search/", {"q": "water"}).content.decode()
     assert 'href="?q=water&amp;speaker=Ann"' in page
     # Read out as "Ann, 1 session", not "Ann (1 sessions)"; the digits in brackets are for the eye.
     assert '<span aria-hidden="true">(1)</span><span class="visually-hidden">, 1 session</span>' in page
@@ -104,7 +104,7 @@ def test_pagination_links(client):
     assert second.count('class="search-hit"') == 2 and 'rel="prev"' in second and 'rel="next"' not in second
     assert "page 2 of 2" in second
 
-    beyond = client.get("/search/", {"q": "procurement", "page": "7"})
+    beyond = client.get("/en/search/", {"q": "procurement", "page": "7"})
     assert beyond.status_code == 404
     html = beyond.content.decode()
     assert "There is no page 7: the results fit on 2 pages." in html
@@ -115,7 +115,7 @@ def test_pagination_links(client):
 def test_results_show_each_sessions_date_and_filters_fold_on_small_screens(client):
     session_with("Dated", ["Words about water."], date=datetime.date(2026, 3, 17))
     service.rebuild()
-    html = client.get("/search/", {"q": "water"}).content.decode()
+    html = client.get("/en/search/", {"q": "water"}).content.decode()
     assert '<time datetime="2026-03-17">17 March 2026</time>' in html
     # A toggle (static/js/filters.js shows it on narrow screens) for the panel it controls.
     assert 'class="facets-toggle" aria-expanded="true" aria-controls="facet-panel" hidden' in html

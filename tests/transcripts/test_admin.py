@@ -7,6 +7,7 @@ from django.urls import reverse
 from django_tasks import default_task_backend
 
 from tests.factories import make_recording, make_session
+from tests.i18n import english_url
 from tests.transcripts.helpers import parse_webvtt
 from transcripts.models import Segment, Transcript
 from transcripts.tasks import transcribe_recording
@@ -213,7 +214,9 @@ def test_editor_checks_lines_and_the_public_notice_counts_them(admin_client, cli
     )
     session = transcript.recording.sessions.get()
     edit_url = reverse("transcripts_admin:edit", args=[transcript.pk])
-    assert "0 of 3 lines checked, 0 corrected." in admin_client.get(edit_url).content.decode()
+    form = admin_client.get(edit_url)
+    assert (form.context["review"].lines, form.context["review"].checked) == (3, 0)
+    assert 'name="segments-0-checked"' in form.content.decode()
     segments = list(transcript.segments.order_by("index"))
     data = {
         "segments-TOTAL_FORMS": "3",
@@ -236,7 +239,7 @@ def test_editor_checks_lines_and_the_public_notice_counts_them(admin_client, cli
         (True, False),
         (False, False),
     ]
-    page = client.get(session.url).content.decode()
+    page = client.get(english_url(session)).content.decode()
     assert "Made automatically" in page and "An editor has checked 2 of 3 lines and corrected 1." in page
 
     data.update(
@@ -244,5 +247,5 @@ def test_editor_checks_lines_and_the_public_notice_counts_them(admin_client, cli
     )
     assert admin_client.post(edit_url, data).status_code == 302
     assert transcript.review().complete
-    page = client.get(session.url).content.decode()
+    page = client.get(english_url(session)).content.decode()
     assert "Made automatically" not in page and "Checked by an editor; 1 line corrected." in page
