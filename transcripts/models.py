@@ -88,6 +88,8 @@ class Transcript(models.Model):
                 segment.transcript = self
                 segment.index = index
             Segment.objects.bulk_create(segments)
+            # updated_at versions the segments (the session page caches its lines by it).
+            self.save(update_fields=["updated_at"])
 
 
 class Segment(models.Model):

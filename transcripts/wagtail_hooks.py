@@ -1,10 +1,12 @@
 """Wagtail integration: the session page slots (caption track, interactive transcript), the
 Transcripts listing in the admin, and the transcript panel on a session's edit page."""
 
+from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.ui.tables import Column, UpdatedAtColumn
@@ -14,6 +16,7 @@ from wagtail.admin.widgets import ListingButton
 
 from .admin_views import CorrectTranscriptView, RetryTranscriptView
 from .models import Transcript
+from .templatetags.transcript_tags import transcript_lines
 from .views import download_name
 
 LANGUAGE_LABELS = {"nl": "Nederlands", "en": "English"}
@@ -84,12 +87,29 @@ def interactive_transcript(request, page):
         {
             "page": page,
             "transcript": transcript,
-            "segments": transcript.segments.order_by("index") if done else [],
+            "lines": _transcript_lines(transcript) if done else "",
             "review": transcript.review() if done else None,
             "downloads": _downloads(page) if done else [],
         },
         request=request,
     )
+
+
+# The lines of a 60-minute transcript are ~300 KB of HTML; they change only with the transcript,
+# whose updated_at moves with every change of its segments (a run, a correction). One day, so an
+# entry of a transcript that changed meanwhile is dropped in time.
+LINES_CACHE_SECONDS = 24 * 3600
+
+
+def _transcript_lines(transcript) -> str:
+    key = f"transcript-lines:{transcript.pk}:{transcript.updated_at.timestamp()}"
+    html = cache.get(key)
+    if html is None:
+        # Only what the lines show (not the word timings: decoding them was most of the cost).
+        rows = transcript.segments.order_by("index").values_list("index", "start", "end", "text")
+        html = transcript_lines(rows)
+        cache.set(key, str(html), LINES_CACHE_SECONDS)
+    return mark_safe(html)
 
 
 # -- admin: the Transcripts listing ---------------------------------------------------------------

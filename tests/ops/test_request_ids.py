@@ -62,3 +62,8 @@ def test_log_lines_of_a_job_say_which_job(records, settings):
     result = noisy_job.enqueue()
     assert [r.context for r in records] == [f"job={result.id}"]
     assert current_context() == "-"
+
+
+def test_every_response_says_how_long_django_took(client, home):
+    timing = client.get("/")["Server-Timing"]
+    assert timing.startswith("app;dur=") and float(timing.split("=")[1]) > 0

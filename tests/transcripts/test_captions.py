@@ -154,3 +154,17 @@ def test_status_notice_instead_of_transcript(client, home, status, notice):
     assert "<track" not in html
     assert "transcript-segment" not in html
     assert "ffmpeg said" not in html  # the editor-facing reason stays in the admin
+
+
+def test_session_page_shows_a_corrected_line_at_once(client, home):
+    """The lines are cached per transcript version: a correction (or a new run) is a new one."""
+    session, transcript = transcribed_session(home)
+    assert "Goedemorgen &amp; welkom." in client.get(session.url).content.decode()
+    segment = transcript.segments.get(index=0)
+    Segment.objects.filter(pk=segment.pk).update(text="Goedemiddag.")
+    transcript.save(update_fields=["updated_at"])  # as the correction view does
+    html = client.get(session.url).content.decode()
+    assert "Goedemiddag." in html and "Goedemorgen" not in html
+    transcript.replace_segments([Segment(start=0.0, end=2.0, text="Een nieuwe run.")])
+    html = client.get(session.url).content.decode()
+    assert "Een nieuwe run." in html and "Goedemiddag." not in html
