@@ -176,6 +176,8 @@ OPENSEARCH_CA_CERTS = os.environ.get("OPENSEARCH_CA_CERTS", "")
 # Replicas of the moments index; unset: 0 with one URL, 1 with several.
 _replicas = os.environ.get("OPENSEARCH_REPLICAS", "").strip()
 OPENSEARCH_REPLICAS = int(_replicas) if _replicas else None
+# Primary shards of the moments index: 1 keeps facet counts exact; more spread one search.
+OPENSEARCH_SHARDS = int(os.environ.get("OPENSEARCH_SHARDS") or 1)
 OPENSEARCH_INDEX = os.environ.get("OPENSEARCH_INDEX", "session-library-moments")
 
 # Every line says which request or job it belongs to: "req=<id>" (the X-Request-ID nginx

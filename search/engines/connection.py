@@ -61,7 +61,7 @@ def make_client(
 
 
 def configured() -> dict:
-    """Replicas and credentials from Django settings; empty when Django is not set up
+    """Shards, replicas and credentials from Django settings; empty when Django is not set up
     (the engine also runs standalone, e.g. in bench/search.py)."""
     from django.conf import settings
 
@@ -69,6 +69,7 @@ def configured() -> dict:
         return {}
     return {
         "replicas": getattr(settings, "OPENSEARCH_REPLICAS", None),
+        "shards": getattr(settings, "OPENSEARCH_SHARDS", None),
         "credentials": {
             "user": getattr(settings, "OPENSEARCH_USER", "") or "",
             "password": getattr(settings, "OPENSEARCH_PASSWORD", "") or "",

@@ -118,12 +118,11 @@ BULK_CHUNK = 2_000
 # Sessions per stale-moment lookup (one bool clause each; the default clause limit is 1024).
 STALE_DELETE_BATCH = 500
 
-INDEX_SETTINGS = {
-    # One shard: exact per-session counts and facet ordering; a node holds millions of
-    # moments comfortably. Replicas: per engine (OPENSEARCH_REPLICAS; 0 on one node, 1 on a
-    # cluster, see connection.default_replicas).
-    "number_of_shards": 1,
-}
+# Shards and replicas are per engine (engines/connection.py): one shard by default (exact
+# per-session counts and facet ordering; a node holds millions of moments comfortably;
+# OPENSEARCH_SHARDS spreads one search over a cluster's nodes), replicas 0 on one node and
+# 1 on a cluster (OPENSEARCH_REPLICAS).
+INDEX_SETTINGS: dict = {}
 
 
 def _language_text(**kwargs) -> dict:
@@ -243,6 +242,7 @@ class OpenSearchEngine(SearchEngine):
         if replicas is None:
             replicas = configured.get("replicas")
         self.replicas = connection.default_replicas(url) if replicas is None else replicas
+        self.shards = configured.get("shards") or 1
         # A single node is not retried: unreachable surfaces as EngineUnavailable at once.
         self.client = connection.make_client(url, timeout=timeout, **configured.get("credentials", {}))
 
@@ -272,13 +272,24 @@ class OpenSearchEngine(SearchEngine):
         """Create a concrete index ``<alias>-<timestamp>`` with our mapping; return its name."""
         name = name or f"{self.alias}-{datetime.now(UTC):%Y%m%d%H%M%S%f}"
         index = dsl.Index(name, using=self.client)
-        settings = {**INDEX_SETTINGS, "number_of_replicas": self.replicas}
+        settings = {**INDEX_SETTINGS, "number_of_shards": self.shards, "number_of_replicas": self.replicas}
         if loading:
             settings["refresh_interval"] = "-1"  # no refreshes while bulk loading
+            # Replicas are copied once loaded (segment recovery), not indexed twice meanwhile.
+            settings["number_of_replicas"] = 0
         index.settings(**settings)
         index.document(MomentIndexDocument)
         index.create()
         return name
+
+    def _wait_for_replicas(self, index: str, attempts: int = 20) -> None:
+        """Until the index's replicas are copied (green), so visitors switch to an index that
+        survives a node; each attempt waits up to the server's 30 s. Gives up yellow: a
+        rebuilt index without its replicas yet still serves."""
+        for _ in range(attempts if self.replicas else 0):
+            health = self.client.cluster.health(index=index, wait_for_status="green", request_timeout=60)
+            if health["status"] == "green":
+                return
 
     def _aliased_indices(self) -> list[str]:
         if not self.client.indices.exists_alias(name=self.alias):
@@ -385,8 +396,12 @@ class OpenSearchEngine(SearchEngine):
             new_index = self._new_index(loading=True)
             try:
                 dsl.bulk(self.client, actions(new_index), chunk_size=BULK_CHUNK, request_timeout=300)
-                self.client.indices.put_settings(index=new_index, body={"index": {"refresh_interval": None}})
+                self.client.indices.put_settings(
+                    index=new_index,
+                    body={"index": {"refresh_interval": None, "number_of_replicas": self.replicas}},
+                )
                 self.client.indices.refresh(index=new_index)
+                self._wait_for_replicas(new_index)
                 old_indices = self._swap_alias(new_index)
             except BaseException:
                 try:  # leave no half-loaded index behind (best effort: the node may be gone)
