@@ -1,49 +1,46 @@
-"""The catalogue's query: every session a visitor may see, filtered, sorted and paged in
-the database, with the same facets as search (theme, speaker, organisation, event, year,
-language) and the same meaning: OR within a facet, AND across facets, and the counts of
-facet X apply every selected filter except X's own. Values are the ones search uses
-(theme titles, names, "Event 2026", years, language codes), so a filtered catalogue link
-and a filtered search link take the same parameters.
+"""The catalogue's listing: every session a visitor may see, filtered, sorted and paged,
+with the same facets as search (theme, speaker, organisation, event, year, language) and
+the same meaning: OR within a facet, AND across facets, and the counts of facet X apply
+every selected filter except X's own. Values are the ones search uses (theme titles,
+names, "Event 2026", years, language codes), so catalogue and search links take the same
+parameters.
 
-Kept in the database rather than the search engine: the engine browses newest first only,
-and the catalogue needs four orders; a few grouped queries answer 10,000 sessions quickly
-(bench/catalogue.py)."""
+How it stays fast for 10,000 sessions (bench/catalogue_page.py): what the sessions *are*
+(sort keys and facet values, a few flat rows per session) is read in one go into an
+index kept in this process, and rebuilt when a session, theme, speaker, organisation,
+event or transcript changes (signals bump a version) or after INDEX_TTL seconds. What a
+visitor may *see* is never cached: every request takes the visible sessions and themes
+from library.access afresh, and the index only serves the ones in that set. Counting and
+sorting then happen in Python, and only the page's sessions are loaded as pages.
+
+The search engine browses newest first only; the catalogue needs four orders, hence its
+own listing rather than the engine's browse mode."""
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass, field
 
-from django.db.models import (
-    Case,
-    CharField,
-    Count,
-    F,
-    IntegerField,
-    OuterRef,
-    Prefetch,
-    Q,
-    QuerySet,
-    Subquery,
-    When,
-)
-from django.db.models.functions import Coalesce, ExtractYear, Lower
+from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 from wagtail.images import get_image_model
 
 from library.access import visible_sessions, visible_themes
-from library.models import Event, SessionPage, SessionSpeaker, ThemeSession
+from library.models import SessionPage, SessionSpeaker, ThemeSession
 from transcripts.models import Transcript
 
-FACETS = ("theme", "speaker", "organisation", "event", "year", "language")
+FACETS = ("theme", "speaker", "organisation", "event", "year", "language")  # theme first: see Entry
 PER_PAGE = 24
 MAX_VALUES_PER_FACET = 20  # as many values as a visitor can scan; search's filters take 20 too
 POSTER_SPEC = "fill-320x180"
+INDEX_TTL = 300.0  # seconds; changes seen by the signals rebuild it at once
 
 SORTS = {
-    "newest": (_("Newest first"), (F("date").desc(nulls_last=True), F("first_published_at").desc(), "pk")),
-    "oldest": (_("Oldest first"), (F("date").asc(nulls_last=True), F("first_published_at").asc(), "pk")),
-    "title": (_("Title (A–Z)"), (Lower("title"), "pk")),
-    "longest": (_("Longest first"), (F("duration").desc(nulls_last=True), Lower("title"), "pk")),
+    "newest": _("Newest first"),
+    "oldest": _("Oldest first"),
+    "title": _("Title (A–Z)"),
+    "longest": _("Longest first"),
 }
 DEFAULT_SORT = "newest"
 
@@ -80,125 +77,155 @@ def parse_sort(value) -> str:
     return value if value in SORTS else DEFAULT_SORT
 
 
-def annotated_sessions() -> QuerySet:
-    """Visible sessions with the two facet values that are not plain columns: the year
-    (the session's date, else its event's year) and the spoken language (the session's,
-    or, for one set to "detect", the language its finished transcript was made in)."""
-    transcript_language = Transcript.objects.filter(
-        recording_id=OuterRef("recording_id"), status=Transcript.Status.DONE
-    ).values("language")[:1]
-    return visible_sessions().annotate(
-        facet_year=Coalesce(ExtractYear("date"), F("event__year"), output_field=IntegerField()),
-        facet_language=Case(
-            When(language="auto", then=Subquery(transcript_language)),
-            default=F("language"),
-            output_field=CharField(),
-        ),
+@dataclass(frozen=True)
+class Entry:
+    """One session in the index: its sort keys and its facet values (themes by id, so the
+    request's visible themes decide which titles count)."""
+
+    pk: int
+    date: int | None  # proleptic ordinal, for sorting
+    published: float
+    duration: float | None
+    title: str  # case-folded
+    theme_ids: tuple[int, ...]
+    values: tuple[tuple[str, ...], ...]  # the values of every facet after theme, in FACETS order
+
+
+class _Index:
+    """The index of every session (visible or not), rebuilt when stale."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._entries: dict[int, Entry] = {}
+        self._built_at = 0.0
+        self._built_version = -1
+        self.version = 0
+
+    def invalidate(self, **_kwargs) -> None:
+        self.version += 1
+
+    def entries(self, needed: set[int]) -> dict[int, Entry]:
+        with self._lock:
+            fresh = self._built_version == self.version and time.monotonic() - self._built_at < INDEX_TTL
+            if not (fresh and needed <= self._entries.keys()):
+                version = self.version
+                self._entries = _read_entries()
+                self._built_at, self._built_version = time.monotonic(), version
+            return self._entries
+
+
+def _read_entries() -> dict[int, Entry]:
+    """Every session's sort keys and facet values, in six flat queries."""
+    speakers: dict[int, list[str]] = {}
+    links = SessionSpeaker.objects.order_by("sort_order").values_list("page_id", "speaker__name")
+    for page_id, name in links:
+        speakers.setdefault(page_id, []).append(name)
+    organisations: dict[int, list[str]] = {}
+    through = SessionPage.organisations.through
+    for page_id, name in through.objects.values_list("sessionpage_id", "organisation__name"):
+        organisations.setdefault(page_id, []).append(name)
+    themes: dict[int, list[int]] = {}
+    for session_id, theme_id in ThemeSession.objects.values_list("session_id", "theme_id"):
+        themes.setdefault(session_id, []).append(theme_id)
+    # A session set to "detect" counts in the language its finished transcript was made in.
+    spoken = dict(
+        Transcript.objects.filter(status=Transcript.Status.DONE).values_list("recording_id", "language")
     )
-
-
-def _event_ids(labels: list[str]) -> list[int]:
-    # Events are few; their label ("Kennismaand 2026") is what search and the facet show.
-    wanted = set(labels)
-    return [event.pk for event in Event.objects.all() if str(event) in wanted]
-
-
-def _matching(facet: str, values: list[str]) -> Q:
-    """The sessions with at least one of ``values`` for ``facet``."""
-    if facet == "theme":
-        themes = visible_themes().filter(title__in=values)
-        return Q(pk__in=ThemeSession.objects.filter(theme__in=themes).values("session_id"))
-    if facet == "speaker":
-        return Q(pk__in=SessionSpeaker.objects.filter(speaker__name__in=values).values("page_id"))
-    if facet == "organisation":
-        through = SessionPage.organisations.through
-        return Q(pk__in=through.objects.filter(organisation__name__in=values).values("sessionpage_id"))
-    if facet == "event":
-        return Q(event_id__in=_event_ids(values))
-    if facet == "year":
-        return Q(facet_year__in=[int(v) for v in values])
-    if facet == "language":
-        return Q(facet_language__in=values)
-    raise ValueError(f"unknown facet {facet!r}")
-
-
-def _filtered(base: QuerySet, filters: dict[str, list[str]], leave_out: str | None = None) -> QuerySet:
-    for facet, values in filters.items():
-        if facet != leave_out:
-            base = base.filter(_matching(facet, values))
-    return base
-
-
-def _counts(facet: str, sessions: QuerySet) -> list[tuple[str, int]]:
-    """(value, number of ``sessions`` with it) for one facet."""
-    ids = sessions.values("pk")
-    if facet == "theme":
-        rows = (
-            ThemeSession.objects.filter(session__in=ids, theme__in=visible_themes())
-            .values_list("theme__title")
-            .annotate(n=Count("session_id", distinct=True))
+    entries = {}
+    rows = SessionPage.objects.values_list(
+        "pk",
+        "title",
+        "date",
+        "first_published_at",
+        "duration",
+        "language",
+        "recording_id",
+        "event__name",
+        "event__year",
+    )
+    for pk, title, date, published, duration, language, recording_id, event_name, event_year in rows:
+        if language == "auto":
+            language = spoken.get(recording_id) or ""
+        year = date.year if date else event_year
+        values = (
+            tuple(dict.fromkeys(speakers.get(pk, ()))),
+            tuple(dict.fromkeys(organisations.get(pk, ()))),
+            (f"{event_name} {event_year}",) if event_name else (),
+            (str(year),) if year else (),
+            (language,) if language else (),
         )
-    elif facet == "speaker":
-        rows = (
-            SessionSpeaker.objects.filter(page__in=ids)
-            .values_list("speaker__name")
-            .annotate(n=Count("page_id", distinct=True))
+        entries[pk] = Entry(
+            pk=pk,
+            date=date.toordinal() if date else None,
+            published=published.timestamp() if published else 0.0,
+            duration=duration,
+            title=title.casefold(),
+            theme_ids=tuple(themes.get(pk, ())),
+            values=values,
         )
-    elif facet == "organisation":
-        rows = (
-            SessionPage.organisations.through.objects.filter(sessionpage__in=ids)
-            .values_list("organisation__name")
-            .annotate(n=Count("sessionpage_id", distinct=True))
-        )
-    elif facet == "event":
-        rows = [
-            (f"{name} {year}", n)
-            for name, year, n in sessions.filter(event__isnull=False)
-            .values_list("event__name", "event__year")
-            .annotate(n=Count("pk"))
-            .order_by()
-        ]
-    elif facet == "year":
-        rows = [
-            (str(year), n)
-            for year, n in sessions.filter(facet_year__isnull=False)
-            .values_list("facet_year")
-            .annotate(n=Count("pk"))
-            .order_by()
-        ]
-    else:  # language
-        rows = (
-            sessions.exclude(facet_language__isnull=True)
-            .exclude(facet_language__in=["", "auto"])
-            .values_list("facet_language")
-            .annotate(n=Count("pk"))
-            .order_by()
-        )
-    merged: dict[str, int] = {}
-    for value, n in rows:
-        merged[value] = merged.get(value, 0) + n  # two themes may share a title
-    return sorted(merged.items(), key=lambda item: (-item[1], item[0]))
+    return entries
 
 
-def facet_counts(base: QuerySet, filters: dict[str, list[str]]) -> dict[str, list[tuple[str, int]]]:
+index = _Index()
+
+
+def _sort(entries: list[Entry], sort: str) -> list[Entry]:
+    if sort == "title":
+        return sorted(entries, key=lambda e: (e.title, e.pk))
+    if sort == "longest":
+        return sorted(entries, key=lambda e: (e.duration is None, -(e.duration or 0.0), e.title, e.pk))
+    newest = sort == "newest"
+
+    def by_date(e):
+        # Sessions without a date come last in both directions.
+        sign = -1 if newest else 1
+        return (e.date is None, sign * (e.date or 0), sign * e.published, e.pk)
+
+    return sorted(entries, key=by_date)
+
+
+def _facet_table(entries, visible_theme_titles: dict[int, str], filters: dict[str, list[str]]):
+    """The sessions every filter lets through, and the facet counts (search's semantics:
+    a session counts for facet X when every selected filter lets it through but X's own)."""
+    wanted = [(FACETS.index(facet), set(values)) for facet, values in filters.items()]
+    counts: list[dict[str, int]] = [{} for _ in FACETS]
+    selected = []
+    for entry in entries:
+        themes = tuple({visible_theme_titles[t]: 0 for t in entry.theme_ids if t in visible_theme_titles})
+        own = (themes, *entry.values)
+        failed = [i for i, values in wanted if values.isdisjoint(own[i])]
+        if not failed:
+            selected.append(entry)
+            for bucket, values in zip(counts, own, strict=True):
+                for value in values:
+                    bucket[value] = bucket.get(value, 0) + 1
+        elif len(failed) == 1:
+            bucket = counts[failed[0]]
+            for value in own[failed[0]]:
+                bucket[value] = bucket.get(value, 0) + 1
     facets = {}
-    for facet in FACETS:
-        values = _counts(facet, _filtered(base, filters, leave_out=facet))
+    for i, facet in enumerate(FACETS):
+        values = sorted(counts[i].items(), key=lambda item: (-item[1], item[0]))
         # A selected value always shows (to be switched off), even past the cut.
-        selected = set(filters.get(facet, []))
-        shown = values[:MAX_VALUES_PER_FACET] + [v for v in values[MAX_VALUES_PER_FACET:] if v[0] in selected]
-        facets[facet] = shown
-    return facets
+        chosen = set(filters.get(facet, ()))
+        shown = values[:MAX_VALUES_PER_FACET]
+        facets[facet] = shown + [v for v in values[MAX_VALUES_PER_FACET:] if v[0] in chosen]
+    return selected, facets
 
 
-def _with_cards(sessions: QuerySet) -> QuerySet:
-    """What a session card shows, in a fixed number of queries (posters with their
-    thumbnail rendition, event, speakers)."""
+def _cards(ids: list[int]) -> list[SessionPage]:
+    """The page's sessions with what a card shows (poster thumbnails, event, speakers), in order."""
     posters = get_image_model().objects.prefetch_renditions(POSTER_SPEC)
-    return sessions.select_related("event").prefetch_related(
-        Prefetch("poster", queryset=posters),
-        Prefetch("speaker_links", queryset=SessionSpeaker.objects.select_related("speaker")),
+    pages = (
+        SessionPage.objects.filter(pk__in=ids)
+        .select_related("event")
+        .prefetch_related(
+            Prefetch("poster", queryset=posters),
+            Prefetch("speaker_links", queryset=SessionSpeaker.objects.select_related("speaker")),
+        )
     )
+    by_id = {page.pk: page for page in pages}
+    return [by_id[pk] for pk in ids if pk in by_id]
 
 
 def browse(
@@ -209,22 +236,19 @@ def browse(
 ) -> Catalogue:
     filters = filters or {}
     sort = parse_sort(sort)
-    base = annotated_sessions()
-    matching = _filtered(base, filters)
-    total = matching.count()
+    # Who may see what: asked afresh on every request, never cached.
+    visible = set(visible_sessions().values_list("pk", flat=True))
+    theme_titles = dict(visible_themes().values_list("pk", "title"))
+    entries = index.entries(visible)
+    selected, facets = _facet_table((entries[pk] for pk in visible if pk in entries), theme_titles, filters)
+    total = len(selected)
     pages = max(1, -(-total // per_page))
     page = max(1, page)
     sessions: list[SessionPage] = []
     if page <= pages:
         first = (page - 1) * per_page
-        ordered = matching.order_by(*SORTS[sort][1])
-        sessions = list(_with_cards(ordered)[first : first + per_page])
+        ids = [entry.pk for entry in _sort(selected, sort)[first : first + per_page]]
+        sessions = _cards(ids)
     return Catalogue(
-        sessions=sessions,
-        total=total,
-        page=page,
-        pages=pages,
-        facets=facet_counts(base, filters),
-        filters=filters,
-        sort=sort,
+        sessions=sessions, total=total, page=page, pages=pages, facets=facets, filters=filters, sort=sort
     )

@@ -96,7 +96,7 @@ def catalogue(request):
         "facets": _facets(params, result),
         "sorts": [
             {"value": key, "label": label, "selected": key == result.sort}
-            for key, (label, _order) in listing.SORTS.items()
+            for key, label in listing.SORTS.items()
         ],
         "active_filters": [
             (FACET_LABELS[facet], facet_label(facet, value), _toggle(params, facet, value))

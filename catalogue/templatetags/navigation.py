@@ -24,8 +24,9 @@ def theme_index_url() -> str:
     home = HomePage.of_default_site()
     if home is None:
         return ""
-    index = ThemeIndexPage.objects.child_of(home).live().public().first()
-    return index.get_url() if index else ""
+    # One page: its own and its ancestors' restrictions say it (cheaper than .public() on every render).
+    index = ThemeIndexPage.objects.child_of(home).live().first()
+    return index.get_url() if index and not index.get_view_restrictions().exists() else ""
 
 
 def _is_under(path: str, url: str) -> bool:

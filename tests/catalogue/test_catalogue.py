@@ -6,7 +6,7 @@ import re
 import pytest
 
 from catalogue import listing
-from library.models import Organisation
+from library.models import Organisation, Speaker
 from tests.factories import make_event, make_private, make_recording, make_session
 from tests.i18n import english_url
 from tests.search.helpers import make_theme
@@ -208,3 +208,19 @@ def test_favicon(client, db):
     response = client.get("/favicon.ico")
     assert response.status_code == 301 and response["Location"].endswith("favicon.ico")
     assert 'rel="icon"' in client.get("/en/sessions/").content.decode()
+
+
+def test_the_index_never_shows_what_just_became_hidden_and_picks_up_changes(festival):
+    assert listing.browse().total == 5
+    # Visibility is asked afresh on every request: no stale index can show a hidden session.
+    make_private(festival["access"])
+    festival["open_data"].unpublish()
+    assert titles(listing.browse()) == ["Innovatie in de praktijk", "Zelf ontdekt", "Beyond dashboards"]
+    # New sessions and changed facet values show at once (signals mark the index stale).
+    make_session(title="Brand new", language="en", date=datetime.date(2026, 4, 1))
+    speaker = Speaker.objects.get(name="Pieter Jansen")
+    speaker.name = "Pieter J."
+    speaker.save()
+    result = listing.browse()
+    assert titles(result)[0] == "Brand new"
+    assert ("Pieter J.", 1) in result.facets["speaker"]
