@@ -44,6 +44,7 @@ search-node-stop:
 
 bench: install
 	$(PY) bench/transcribe.py
+	$(PY) bench/prompt.py
 	$(PY) bench/search.py
 
 clean:

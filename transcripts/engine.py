@@ -40,6 +40,7 @@ import numpy as np
 
 from transcripts import media
 from transcripts.model_store import DEFAULT_MODEL, ModelStoreError, resolve_model
+from transcripts.prompt import is_prompt_echo
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +59,9 @@ BLOCK_SECONDS = 300.0
 #: ... each cut at the quietest 20 ms within this many seconds before the nominal boundary.
 CUT_SEARCH_SECONDS = 20.0
 _WINDOW = 30 * SAMPLE_RATE
+#: A prompt (see transcripts.prompt) steers at most about this many opening seconds of a
+#: recording in the batched pipeline.
+PROMPT_SECONDS = 30.0
 
 __all__ = [
     "AUTO",
@@ -106,6 +110,9 @@ class WhisperConfig:
     allowed_languages: tuple[str, ...] = ("nl", "en")
     # Word timings (Segment.words) let search links start at the matched word, not the segment.
     word_timestamps: bool = True
+    # Give Whisper the session's title, names, themes and summary as its initial prompt
+    # (transcripts.prompt); off by default: see bench/prompt.py for what it does to the WER.
+    prompt_from_metadata: bool = False
 
     def __post_init__(self):
         object.__setattr__(self, "allowed_languages", _languages(self.allowed_languages))
@@ -126,6 +133,9 @@ class WhisperConfig:
             "cpu_threads": int(getattr(settings, "WHISPER_CPU_THREADS", cls.cpu_threads)),
             "allowed_languages": getattr(settings, "WHISPER_LANGUAGES", cls.allowed_languages),
             "word_timestamps": bool(getattr(settings, "WHISPER_WORD_TIMESTAMPS", cls.word_timestamps)),
+            "prompt_from_metadata": bool(
+                getattr(settings, "WHISPER_PROMPT_FROM_METADATA", cls.prompt_from_metadata)
+            ),
         }
         values.update(overrides)
         return cls(**values)
@@ -160,6 +170,7 @@ class TranscriptionResult:
     segments: list[SegmentResult]
     batched: bool = False
     detected_languages: dict[str, float] = field(default_factory=dict)  # allowed language -> probability
+    prompt_echoes: int = 0  # segments dropped as mere repeats of the prompt
 
     @property
     def has_speech(self) -> bool:
@@ -380,6 +391,19 @@ def _blocks(reader, block_seconds: float):
         offset += cut
 
 
+def _prompted_pieces(offset: int, block: np.ndarray, prompt: str, pipeline):
+    """``(offset, audio, prompt)`` pieces of one block. Where the batched pipeline is to be
+    prompted, the block's first :data:`PROMPT_SECONDS` (cut at a quiet moment) become a piece of
+    their own: the batched pipeline gives its prompt to every 30-s window, and beyond the
+    opening (where titles and names are said) a prompt only makes the model drift towards it.
+    The plain pipeline is prompted once and conditions each window on the text before it."""
+    head = int(PROMPT_SECONDS * SAMPLE_RATE)
+    if not prompt or pipeline is None or block.shape[0] <= head + SAMPLE_RATE:
+        return [(offset, block, prompt)]
+    cut = _quiet_cut(block[:head], head // 3)
+    return [(offset, block[:cut], prompt), (offset + cut, block[cut:], "")]
+
+
 def transcribe(
     audio,
     language: str | None = AUTO,
@@ -387,8 +411,12 @@ def transcribe(
     batched: bool | None = None,
     *,
     on_progress: Callable[[float], None] | None = None,
+    prompt: str = "",
 ) -> TranscriptionResult:
     """Transcribe ``audio`` (path or float32 16 kHz mono array). See the module docstring.
+
+    ``prompt`` (see :mod:`transcripts.prompt`) is given to Whisper as its initial prompt, as
+    text that came before the audio; segments that merely repeat it are dropped.
 
     Long recordings are processed in blocks of about :data:`BLOCK_SECONDS`, split at the
     quietest moment near each boundary and read from disk block by block, so memory stays flat
@@ -418,6 +446,8 @@ def transcribe(
             from faster_whisper import BatchedInferencePipeline
 
             pipeline = BatchedInferencePipeline(model)
+        pending = (prompt or "").strip()  # only the first piece with speech is prompted
+        echoes = 0
         for offset, block in _blocks(reader, BLOCK_SECONDS):
             if code == AUTO:
                 found, probability, scores = detect_language(block, allowed, config)
@@ -432,20 +462,31 @@ def transcribe(
                 vad_filter=True,
                 word_timestamps=config.word_timestamps,
             )
-            if pipeline is not None:
-                raw_segments, _info = pipeline.transcribe(
-                    block, batch_size=config.batch_size, without_timestamps=False, **options
-                )
-            else:
-                raw_segments, _info = model.transcribe(block, **options)
-            start = offset / SAMPLE_RATE
-            for raw in raw_segments:  # a generator: the work happens while iterating
-                segment = _segment(raw, start, duration, config.word_timestamps)
-                if segment is not None:
-                    segments.append(segment)
-                if on_progress is not None and duration:
-                    on_progress(min(1.0, (start + float(raw.end)) / duration))
+            for piece_offset, piece, piece_prompt in _prompted_pieces(offset, block, pending, pipeline):
+                pending = ""
+                if pipeline is not None:
+                    raw_segments, _info = pipeline.transcribe(
+                        piece,
+                        batch_size=config.batch_size,
+                        without_timestamps=False,
+                        initial_prompt=piece_prompt or None,
+                        **options,
+                    )
+                else:
+                    raw_segments, _info = model.transcribe(
+                        piece, initial_prompt=piece_prompt or None, **options
+                    )
+                start = piece_offset / SAMPLE_RATE
+                for raw in raw_segments:  # a generator: the work happens while iterating
+                    segment = _segment(raw, start, duration, config.word_timestamps)
+                    if segment is not None and prompt and is_prompt_echo(segment.text, prompt):
+                        logger.info("Dropped a segment that repeats the prompt: %r", segment.text[:80])
+                        echoes += 1
+                    elif segment is not None:
+                        segments.append(segment)
+                    if on_progress is not None and duration:
+                        on_progress(min(1.0, (start + float(raw.end)) / duration))
     segments.sort(key=lambda s: (s.start, s.end))
     if code == AUTO:  # no block had speech
         return TranscriptionResult("", None, duration, [], use_batched, {})
-    return TranscriptionResult(code, probability, duration, segments, use_batched, scores)
+    return TranscriptionResult(code, probability, duration, segments, use_batched, scores, echoes)

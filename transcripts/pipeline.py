@@ -23,6 +23,7 @@ from library.models import Recording
 
 from . import engine, media
 from .models import Segment, Transcript
+from .prompt import prompt_for_recording
 from .queueing import file_signature, session_language
 from .recording_facts import apply_media_info
 from .signals import transcript_changed
@@ -88,6 +89,7 @@ def run_transcription(
     )
     transcript.refresh_from_db()
     config = config or engine.WhisperConfig.from_settings()
+    prompt = prompt_for_recording(recording) if config.prompt_from_metadata else ""
     clock = time.monotonic()
     try:
         with local_file(recording) as path:
@@ -95,7 +97,7 @@ def run_transcription(
             apply_media_info(recording, path, info)
             with tempfile.TemporaryDirectory(prefix="session-library-whisper-") as tmp:
                 wav = media.extract_audio(path, Path(tmp) / "audio.wav", info=info)
-                result = engine.transcribe(wav, language, config, on_progress=on_progress)
+                result = engine.transcribe(wav, language, config, on_progress=on_progress, prompt=prompt)
     except media.MediaError as exc:
         logger.warning("Recording %s cannot be transcribed: %s | %s", recording_id, exc.message, exc.detail)
         _fail(transcript, exc.message, clock)

@@ -161,6 +161,9 @@ WHISPER_BATCHED_BEAM_SIZE = int(os.environ.get("WHISPER_BATCHED_BEAM_SIZE", "2")
 WHISPER_BATCH_SIZE = int(os.environ.get("WHISPER_BATCH_SIZE", "4"))
 # Word timings per segment (search links start at the matched word); costs some speed (bench/transcribe.py).
 WHISPER_WORD_TIMESTAMPS = env_bool("WHISPER_WORD_TIMESTAMPS", True)
+# The session's title, speakers, organisations, themes and summary as Whisper's initial prompt
+# (transcripts/prompt.py); bench/prompt.py measures what it does to the word error rate.
+WHISPER_PROMPT_FROM_METADATA = env_bool("WHISPER_PROMPT_FROM_METADATA", False)
 # Languages a recording set to "auto" may be detected as.
 WHISPER_LANGUAGES = tuple(os.environ.get("WHISPER_LANGUAGES", "nl,en").split(","))
 

@@ -5,6 +5,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from transcripts.accuracy import word_error_rate, words  # noqa: F401 (re-exported for the tests)
+
 FFMPEG = shutil.which("ffmpeg")
 
 
@@ -24,22 +26,6 @@ def make_video(path: Path, seconds: float = 3.0, with_audio: bool = False) -> Pa
     encode = ["-c:v", "libx264", "-pix_fmt", "yuv420p", "-preset", "ultrafast"]
     ffmpeg(*args, *encode, str(path))
     return path
-
-
-def words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9']+", text.lower().replace("’", "'"))
-
-
-def word_error_rate(reference: str, hypothesis: str) -> float:
-    """Levenshtein distance over words (substitutions + insertions + deletions) / reference words."""
-    ref, hyp = words(reference), words(hypothesis)
-    previous = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        current = [i]
-        for j, h in enumerate(hyp, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (r != h)))
-        previous = current
-    return previous[-1] / max(1, len(ref))
 
 
 VTT_TIMING = re.compile(r"^(\d{2}):(\d{2}):(\d{2})\.(\d{3}) --> (\d{2}):(\d{2}):(\d{2})\.(\d{3})$")

@@ -126,6 +126,30 @@ def test_long_audio_is_batched_in_blocks(monkeypatch):
     assert_words_fit(result)  # word times moved by their block's offset too
 
 
+def test_prompt_steers_only_the_opening_of_a_batched_recording(monkeypatch):
+    """The batched pipeline would give its prompt to every window: only the first ~30 s get it.
+    Speech that says more than the prompt is never taken for an echo of it."""
+    from faster_whisper import BatchedInferencePipeline
+
+    calls = []
+    real = BatchedInferencePipeline.transcribe
+
+    def spy(self, audio, *args, **kwargs):
+        calls.append((audio.shape[0] / media.SAMPLE_RATE, kwargs.get("initial_prompt")))
+        return real(self, audio, *args, **kwargs)
+
+    monkeypatch.setattr(BatchedInferencePipeline, "transcribe", spy)
+    audio = media.load_audio(shared_data.require_shared_file("multilingual.mp3"))
+    prompt = "A multilingual sample. Permission is hereby granted, free of charge."
+    result = engine.transcribe(audio, "en", batched=True, prompt=prompt)
+    assert [given for _, given in calls] == [prompt, None]
+    assert 20 <= calls[0][0] <= engine.PROMPT_SECONDS
+    assert_well_formed(result)
+    assert_words_fit(result)
+    assert result.prompt_echoes == 0
+    assert "permission is hereby granted free of charge" in " ".join(words(result.text))
+
+
 def test_truncated_recording_never_crashes(tmp_path):
     cut = tmp_path / "jfk-cut.flac"
     cut.write_bytes(shared_data.require_shared_file("jfk.flac").read_bytes()[:20_000])

@@ -9,6 +9,8 @@ def test_word_error_rate():
     assert word_error_rate("Ask not, what!", "ask not what") == 0
     assert word_error_rate("a b c d", "a x c") == 0.5  # one substitution, one deletion
     assert word_error_rate("a b", "a b c d") == 1.0  # two insertions
+    assert word_error_rate("Één idee, twee ideeën.", "één idee twee ideeën") == 0  # Unicode letters
+    assert word_error_rate("don’t stop", "don't stop") == 0
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from library.models import Recording, SessionPage
 from tests.factories import make_recording, make_session
 from tests.shared_data import require_shared_file
 from tests.transcripts.helpers import make_video, silent_wav, word_error_rate, words
-from transcripts import media
+from transcripts import engine, media
 from transcripts.models import Segment, Transcript
 from transcripts.pipeline import run_transcription
 
@@ -52,6 +52,36 @@ def test_jfk_is_transcribed_accurately(home, announced, django_capture_on_commit
     assert 10.5 < recording.duration < 11.5
     assert session.duration == pytest.approx(recording.duration)
     assert session.latest_revision.content["duration"] == pytest.approx(recording.duration)
+
+
+def test_the_prompt_comes_from_the_session_when_the_setting_asks(home, monkeypatch):
+    recording = make_recording(require_shared_file("jfk.flac"), title="JFK")
+    make_session(
+        home,
+        title="Inaugural address",
+        language="en",
+        recording=recording,
+        speakers=["John F. Kennedy"],
+        summary="President Kennedy takes office, 20 January 1961.",
+    )
+    prompts = []
+    real = engine.transcribe
+
+    def spy(*args, **kwargs):
+        prompts.append(kwargs.get("prompt"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "transcribe", spy)
+    run_transcription(recording.pk, config=engine.WhisperConfig(prompt_from_metadata=False))
+    transcript = run_transcription(recording.pk, config=engine.WhisperConfig(prompt_from_metadata=True))
+    assert prompts == [
+        "",
+        "Inaugural address. John F. Kennedy. President Kennedy takes office, 20 January 1961.",
+    ]
+    assert (
+        word_error_rate(require_shared_file("jfk.flac").with_suffix(".txt").read_text(), transcript.text)
+        <= 0.05
+    )
 
 
 def test_rerun_replaces_segments_without_duplicates(home):
