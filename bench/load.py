@@ -394,11 +394,15 @@ class PostgresAndOpenSearch:
     """PostgreSQL (scripts/postgres.sh) and an OpenSearch node (search-node/start.sh) for the
     third target; stopped again by the scripts, which stop only what they started."""
 
-    def __init__(self, work: Path):
+    def __init__(self):
         self.env = {
             **os.environ,
             "POSTGRES_PORT": str(POSTGRES_PORT),
-            "POSTGRES_DIR": str(work / "postgres"),
+            # Not inside the bench's own temp dir: as root the server runs as `postgres`, which
+            # must reach its directory (the script makes it and deletes it on stop).
+            "POSTGRES_DIR": str(
+                Path(tempfile.gettempdir()) / f"session-library-load-pg-{uuid.uuid4().hex[:8]}"
+            ),
             "SEARCH_NODE_PORT": str(OPENSEARCH_PORT),
         }
         self.postgres = self.opensearch = False
@@ -552,6 +556,7 @@ def main() -> int:
     # Setup never queues work for the task worker (no transcription of the synthetic recordings).
     setup_env = {**base_env, "TASKS_BACKEND": "django_tasks.backends.dummy.DummyBackend"}
     results: dict[str, tuple[Stats, float]] = {}
+    failed: dict[str, str] = {}
     try:
         audio = work / "source-60min.mp3"
         subprocess.run(
@@ -578,49 +583,46 @@ def main() -> int:
         if {"runserver", "serve"} & set(targets):
             plan = prepare(setup_env, work, audio, "sqlite", args.sessions)
         for name in targets:
-            port = PORTS[name]
-            if name == "runserver":
-                env = {**base_env, "DJANGO_SETTINGS_MODULE": "config.settings.dev"}
-                command = [PY, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"]
-                servers = [Server(name, command, env, work / f"{name}.log")]
-            elif name == "serve":
-                command = [str(REPO_ROOT / "scripts" / "serve.sh")]
-                servers = [Server(name, command, {**base_env, "PORT": str(port)}, work / f"{name}.log")]
-            else:
-                servers = []
-            if name == "postgres":
-                backing = PostgresAndOpenSearch(work)
-                with backing as extra:
-                    env = {**base_env, **extra, "MEDIA_ROOT": str(work / "media-pg")}
-                    pg_plan = prepare(
-                        {**env, "TASKS_BACKEND": setup_env["TASKS_BACKEND"]},
-                        work,
-                        audio,
-                        "postgres",
-                        args.sessions,
-                    )
-                    with Server(
-                        name,
-                        [str(REPO_ROOT / "scripts" / "serve.sh")],
-                        {**env, "PORT": str(port)},
-                        work / f"{name}.log",
-                    ):
-                        print(f"{name}: {args.visitors} visitors for {args.duration:.0f} s", flush=True)
-                        results[name] = asyncio.run(
-                            run_load(port, pg_plan, args.visitors, args.duration, args.warmup, args.think)
-                        )
-                continue
-            with servers[0]:
-                print(f"{name}: {args.visitors} visitors for {args.duration:.0f} s", flush=True)
-                results[name] = asyncio.run(
-                    run_load(port, plan, args.visitors, args.duration, args.warmup, args.think)
-                )
+            try:
+                results[name] = run_target(name, plan, base_env, work, audio, args)
+            except (Exception, SystemExit) as error:  # report the other targets all the same
+                failed[name] = str(error)[-2000:]
+                print(f"{name} failed: {failed[name]}", flush=True)
     finally:
         if args.keep:
             print(f"kept {work}")
         else:
             shutil.rmtree(work, ignore_errors=True)
-    return 0 if report(results, args) else 1
+    ok = report(results, args)
+    for name, reason in failed.items():
+        print(f"{LABELS[name]}: not measured ({reason.splitlines()[0] if reason else 'failed'})")
+    return 0 if ok and not failed else 1
+
+
+def run_target(name: str, plan: dict | None, base_env: dict, work: Path, audio: Path, args):
+    """Start one target, let the visitors loose on it, stop it."""
+    port = PORTS[name]
+    serve = [str(REPO_ROOT / "scripts" / "serve.sh")]
+    log = work / f"{name}.log"
+    if name == "runserver":
+        env = {**base_env, "DJANGO_SETTINGS_MODULE": "config.settings.dev"}
+        command = [PY, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"]
+        with Server(name, command, env, log):
+            return measure(name, port, plan, args)
+    if name == "serve":
+        with Server(name, serve, {**base_env, "PORT": str(port)}, log):
+            return measure(name, port, plan, args)
+    with PostgresAndOpenSearch() as extra:
+        env = {**base_env, **extra, "MEDIA_ROOT": str(work / "media-pg")}
+        setup = {**env, "TASKS_BACKEND": "django_tasks.backends.dummy.DummyBackend"}
+        pg_plan = prepare(setup, work, audio, "postgres", args.sessions)
+        with Server(name, serve, {**env, "PORT": str(port)}, log):
+            return measure(name, port, pg_plan, args)
+
+
+def measure(name: str, port: int, plan: dict, args) -> tuple[Stats, float]:
+    print(f"{name}: {args.visitors} visitors for {args.duration:.0f} s", flush=True)
+    return asyncio.run(run_load(port, plan, args.visitors, args.duration, args.warmup, args.think))
 
 
 if __name__ == "__main__":
