@@ -46,6 +46,7 @@ bench: install
 	$(PY) bench/transcribe.py
 	$(PY) bench/prompt.py
 	$(PY) bench/search.py
+	$(PY) bench/catalogue_page.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 search-index.sqlite3
