@@ -41,3 +41,15 @@ def test_missing_secret_key_is_a_clear_message_not_a_traceback():
     assert done.returncode == 78
     assert "SECRET_KEY is not set" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_pages_render_before_collectstatic(client, home, settings, tmp_path):
+    """The production storage with no manifest yet links plain names instead of a 500."""
+    settings.STATIC_ROOT = tmp_path / "never-collected"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "ops.static_storage.ForgivingManifestStaticFilesStorage"},
+    }
+    response = client.get("/")  # Django resets the storage when STORAGES changes
+    assert response.status_code == 200
+    assert 'href="/static/css/site.css"' in response.content.decode()
