@@ -40,7 +40,7 @@ def build_moments(segments: Iterable, min_seconds=MOMENT_MIN_SECONDS, max_second
         texts = [s.text.strip() for s in window]
         offsets, position = [], 0
         for segment, text in zip(window, texts, strict=True):
-            offsets.append((position, float(segment.start)))
+            offsets.extend((position + offset, seconds) for offset, seconds in _word_starts(segment, text))
             position += len(text) + 1  # the joining space
         moments.append(
             MomentDocument(
@@ -55,6 +55,23 @@ def build_moments(segments: Iterable, min_seconds=MOMENT_MIN_SECONDS, max_second
         # Overlap by one segment; a one-segment window moves on to the next segment.
         first = last if last > first else last + 1
     return tuple(moments)
+
+
+def _word_starts(segment, text: str) -> list[tuple[int, float]]:
+    """(character offset in ``text``, seconds) for each word when the segment has word timings
+    that spell its text (a corrected line has none), else its start alone: deep links then
+    start at the matched word rather than at the beginning of its segment."""
+    timed = getattr(segment, "words", None) or []
+    if not timed or "".join(str(w[2]) for w in timed).strip() != text:
+        return [(0, float(segment.start))]
+    starts, position = [], 0
+    lead = len("".join(str(w[2]) for w in timed)) - len("".join(str(w[2]) for w in timed).lstrip())
+    for start, _end, word, *_ in timed:
+        begins = position + (len(word) - len(word.lstrip())) - lead
+        if word.strip():
+            starts.append((max(begins, 0), float(start)))
+        position += len(word)
+    return starts or [(0, float(segment.start))]
 
 
 def searchable_sessions():

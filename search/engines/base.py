@@ -6,12 +6,14 @@ database and hands them to an engine; engines know nothing of Django models."""
 from __future__ import annotations
 
 import abc
+import html
 import time
 from dataclasses import dataclass, field
 
 from search.engines.errors import EngineUnavailable as EngineUnavailable  # re-exported
 from search.engines.errors import QueryError
-from search.engines.query_syntax import ParsedQuery, parse_query
+from search.engines.matching import Matcher, QueryPlan, idf, plan_query
+from search.engines.query_syntax import parse_query
 
 FACETS = ("theme", "speaker", "organisation", "event", "year", "language")
 
@@ -98,6 +100,38 @@ class SearchResults:
     took_ms: float = 0.0
 
 
+@dataclass
+class Candidate:
+    """A moment (or, with ``moment`` None, a session's own fields) that the engine found."""
+
+    session_id: int
+    engine_score: float
+    moment: MomentDocument | None = None
+
+
+@dataclass
+class Retrieved:
+    """What an engine found for one search, before ranking (engine-neutral, in ``search``).
+
+    ``candidates``: the engine's best matches, at most RESCORE_WINDOW moments, for the shared
+    ranking to score. ``ranked``: the matching sessions that pass the filters in the engine's
+    own order, at least up to the requested page (it starts at index ``offset``): the order
+    for sessions outside the candidates, and the whole order when browsing."""
+
+    candidates: list[Candidate]
+    ranked: list[int]
+    total: int
+    facets: dict[str, list[tuple[str, int]]]
+    offset: int = 0
+
+
+# Moments the shared ranking re-scores per search (as Elasticsearch's rescore window_size):
+# the engine's best this many, which hold every moment a visitor reads on the first pages.
+RESCORE_WINDOW = 400
+# Two moments whose best stretches begin within this many seconds are one place in the talk.
+SAME_PLACE_SECONDS = 2.0
+SESSION_FIELDS_SHARE = 0.5  # a session's own fields count half as much as a moment
+
 # Years a filter may ask for: a number outside this range means nothing (and overflowed
 # OpenSearch's integer field with a 500).
 YEAR_RANGE = range(1, 10_000)
@@ -159,16 +193,122 @@ class SearchEngine(abc.ABC):
             raise QueryError("Page and page size must be positive numbers.")
         parsed = parse_query(query.text)
         filters = checked_filters(query.filters)
-        results = self._search(query, parsed, filters)
-        results.took_ms = (time.perf_counter() - started) * 1000
-        return results
+        plan = plan_query(parsed)
+        retrieved = self._retrieve(query, plan, filters)
+        if plan.is_empty:
+            hits = self._browse_hits(query, retrieved)
+        else:
+            hits = self._ranked_hits(query, plan, retrieved)
+        return SearchResults(
+            query=query,
+            total=retrieved.total,
+            hits=hits,
+            facets=retrieved.facets,
+            took_ms=(time.perf_counter() - started) * 1000,
+        )
+
+    def _browse_hits(self, query: SearchQuery, retrieved: Retrieved) -> list[SessionHit]:
+        first = (query.page - 1) * query.per_page - retrieved.offset
+        ids = retrieved.ranked[max(first, 0) : max(first, 0) + query.per_page]
+        fields = self._sessions(ids)
+        return [session_hit(sid, fields[sid], 0.0) for sid in ids if sid in fields]
+
+    def _ranked_hits(self, query: SearchQuery, plan: QueryPlan, retrieved: Retrieved) -> list[SessionHit]:
+        """Score the candidates with the shared rules, order the sessions, cut the page."""
+        first = (query.page - 1) * query.per_page
+        wanted = {c.session_id for c in retrieved.candidates}
+        wanted.update(retrieved.ranked[: max(0, first + query.per_page - retrieved.offset)])
+        fields = self._sessions(sorted(wanted))
+        matchers = self._matchers(plan, {f["analysis"] for f in fields.values()})
+        moments: dict[int, list[tuple[float, MomentHit]]] = {}
+        scores: dict[int, float] = {}
+        for candidate in retrieved.candidates:
+            data = fields.get(candidate.session_id)
+            if data is None:
+                continue
+            matcher = matchers[data["analysis"]]
+            sid = candidate.session_id
+            if candidate.moment is None:
+                own = " ".join([data["title"], data["summary"], *data["speakers"]])
+                found = matcher.match(own)
+                if found:
+                    scores[sid] = scores.get(sid, 0.0) + SESSION_FIELDS_SHARE * found.score
+                continue
+            context = " ".join([data["title"], *data["speakers"]])
+            found = matcher.match(candidate.moment.text, context)
+            if found is None:
+                continue
+            hit = MomentHit(
+                start=candidate.moment.start,
+                end=candidate.moment.end,
+                snippet_html=matcher.snippet(candidate.moment.text, found),
+                score=found.score,
+                at=spoken_at(candidate.moment, found.first),
+            )
+            moments.setdefault(sid, []).append((found.score + 1e-6 * candidate.engine_score, hit))
+        for sid, found in moments.items():
+            found.sort(key=lambda pair: -pair[0])
+            moments[sid] = _one_per_place(found)
+            # A session ranks by its best moment, then a little by its next ones.
+            best = [score for score, _ in moments[sid][:3]]
+            scores[sid] = scores.get(sid, 0.0) + best[0] + 0.1 * sum(best[1:])
+        order = sorted(scores, key=lambda sid: (-scores[sid], sid))
+        seen = set(order)
+        # Sessions beyond the rescore window follow in the engine's order.
+        order_rest = [sid for sid in retrieved.ranked if sid not in seen]
+        page = (order + order_rest)[first : first + query.per_page]
+        missing = [sid for sid in page if sid not in fields]
+        if missing:
+            fields.update(self._sessions(missing))
+        hits = []
+        for sid in page:
+            if sid not in fields:
+                continue
+            data = fields[sid]
+            matcher = (
+                matchers.get(data["analysis"]) or self._matchers(plan, {data["analysis"]})[data["analysis"]]
+            )
+            shown = [hit for _, hit in moments.get(sid, [])[: max(query.moments_per_session, 0)]]
+            hits.append(
+                session_hit(
+                    sid,
+                    data,
+                    scores.get(sid, 0.0),
+                    moments=shown,
+                    title_html=matcher.marked(data["title"]),
+                    summary_html=matcher.marked(data["summary"]),
+                )
+            )
+        return hits
+
+    def _matchers(self, plan: QueryPlan, languages) -> dict[str, Matcher]:
+        words = sorted({w for term in plan.terms for atom in term.atoms for w in atom})
+        matchers = {}
+        for lang in languages:
+            count, frequencies = self._frequencies(words, lang)
+            weights = {w: idf(count, frequencies.get(w, 0)) for w in words}
+            matchers[lang] = Matcher(plan, lang, weights)
+        return matchers
+
+    # -- the engine's half -------------------------------------------------------------------------
 
     @abc.abstractmethod
-    def _search(
-        self, query: SearchQuery, parsed: ParsedQuery, filters: dict[str, list[str]]
-    ) -> SearchResults:
-        """The engine's half of ``search``: ``parsed`` is the visitor's query, ``filters``
-        are checked facet values (years as digit strings)."""
+    def _retrieve(self, query: SearchQuery, plan: QueryPlan, filters: dict[str, list[str]]) -> Retrieved:
+        """Find the candidates, the matching sessions in order, the total and the facets.
+
+        ``plan`` is the visitor's query with the matching rules (search/engines/matching.py):
+        a moment qualifies when it meets every required term and ``plan.minimum`` loose ones
+        (in its text, or its session's title and speakers, holding at least one itself);
+        a session qualifies by such a moment or by its own fields. ``filters`` are checked
+        facet values (years as digit strings). Empty plan: browse, newest first."""
+
+    @abc.abstractmethod
+    def _sessions(self, session_ids) -> dict[int, dict]:
+        """Display fields of these sessions, as ``session_fields`` writes them."""
+
+    @abc.abstractmethod
+    def _frequencies(self, words: list[str], lang: str) -> tuple[int, dict[str, int]]:
+        """How many moments of language ``lang`` there are, and in how many each word occurs."""
 
     @abc.abstractmethod
     def rebuild(self, documents) -> int:
@@ -180,3 +320,65 @@ class SearchEngine(abc.ABC):
 
     def ping(self) -> bool:
         return True
+
+
+def session_fields(doc: SessionDocument, analysis: str) -> dict:
+    """What an engine stores to show a session in results (the keys ``session_hit`` reads)."""
+    return {
+        "title": doc.title,
+        "url": doc.url,
+        "summary": doc.summary,
+        "language": doc.language,
+        "analysis": analysis,
+        "speakers": list(doc.speakers),
+        "organisations": list(doc.organisations),
+        "themes": list(doc.themes),
+        "event": doc.event,
+        "year": doc.year,
+        "date": doc.date,
+        "poster_url": doc.poster_url,
+        "duration": doc.duration,
+    }
+
+
+def session_hit(
+    session_id: int, data: dict, score: float, moments=(), title_html="", summary_html=""
+) -> SessionHit:
+    return SessionHit(
+        session_id=session_id,
+        title=data["title"],
+        url=data["url"],
+        score=score,
+        title_html=title_html or html.escape(data["title"]),
+        summary_html=summary_html or html.escape(data.get("summary") or ""),
+        language=data.get("language") or "",
+        speakers=list(data.get("speakers") or []),
+        organisations=list(data.get("organisations") or []),
+        themes=list(data.get("themes") or []),
+        event=data.get("event") or "",
+        year=data.get("year"),
+        date=data.get("date") or "",
+        poster_url=data.get("poster_url") or "",
+        duration=data.get("duration"),
+        moments=list(moments),
+    )
+
+
+def spoken_at(moment: MomentDocument, first_char: int | None) -> float | None:
+    """When the word at ``first_char`` of the moment's text is said: the start of the word
+    (or, without word timings, of its segment) at or before it."""
+    if first_char is None or not moment.segment_starts:
+        return None
+    starts = moment.segment_starts
+    return max((seconds for offset, seconds in starts if offset <= first_char), default=starts[0][1])
+
+
+def _one_per_place(found: list[tuple[float, MomentHit]]) -> list[tuple[float, MomentHit]]:
+    """Best first, dropping a moment whose link lands where a better one's does (windows overlap)."""
+    kept: list[tuple[float, MomentHit]] = []
+    for score, hit in found:
+        at = hit.at if hit.at is not None else hit.start
+        if any(abs(at - (k.at if k.at is not None else k.start)) < SAME_PLACE_SECONDS for _, k in kept):
+            continue
+        kept.append((score, hit))
+    return kept

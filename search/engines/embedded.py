@@ -21,31 +21,41 @@ No server; the default. Design (what makes p95 small at ~6k moments on 2 cores):
 
 from __future__ import annotations
 
-import html
+import heapq
+import itertools
 import json
 import logging
+import math
 import sqlite3
 import threading
+import time
 from collections import Counter
 from pathlib import Path
 
-from search.analysis import LANGUAGES, analyse, analysis_language, stem, words
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from search.analysis import LANGUAGES, analyse, analysis_language, stem
 from search.engines.base import (
     FACETS,
+    RESCORE_WINDOW,
+    Candidate,
     EngineUnavailable,
-    MomentHit,
+    MomentDocument,
     QueryError,
+    Retrieved,
     SearchEngine,
     SearchQuery,
-    SearchResults,
     SessionDocument,
-    SessionHit,
+    session_fields,
 )
-from search.engines.query_syntax import Clause, ParsedQuery
+from search.engines.matching import QueryPlan, Term, compound_splits, fuzziness
 
-SNIPPET_WORDS = 40  # words shown around the first highlighted word of a moment
-SNIPPET_LEAD = 10  # of which before it
-SESSION_FIELD_BOOST = 2.0
+# Fuzzy forms of one word looked up in the index (the most frequent first).
+FUZZY_VARIANTS = 8
+# "At least m of n" is written out as combinations; beyond this many, more words are required.
+MAX_COMBINATIONS = 64
+VOCABULARY_SECONDS = 30.0
 # bm25 column weights: moment text over its session context; title over summary/speakers.
 MOMENT_WEIGHTS = "1.0, 0.3"
 SESSION_WEIGHTS = "3.0, 2.0, 2.0"
@@ -57,7 +67,7 @@ logger = logging.getLogger(__name__)
 _TOKENIZER = "tokenize = 'unicode61 remove_diacritics 0'"
 # Bumped whenever the tables change; an index file of another version is emptied (it is
 # only a copy of the database: `search_index --rebuild` fills it again).
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 # A moment's id (= its full-text rowid) is session_id << MOMENT_BITS | position, so the
 # session of a matching moment is known from the rowid alone: reading a stored column of
 # every match doubled the time of a common word.
@@ -83,12 +93,19 @@ def _schema() -> list[str]:
         statements.append(
             f"CREATE VIRTUAL TABLE IF NOT EXISTS moment_text_{lang} USING fts5(text, context, {_TOKENIZER})"
         )
+        # Every stem with the number of moments holding it: fuzzy words and idf come from here.
+        statements.append(
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS moment_vocab_{lang} "
+            f"USING fts5vocab(moment_text_{lang}, 'row')"
+        )
     return statements
 
 
-_TABLES = ["sessions", "facet_values", "moments"] + [
-    f"{kind}_text_{lang}" for kind in ("session", "moment") for lang in LANGUAGES
-]
+_TABLES = (
+    [f"moment_vocab_{lang}" for lang in LANGUAGES]
+    + ["sessions", "facet_values", "moments"]
+    + [f"{kind}_text_{lang}" for kind in ("session", "moment") for lang in LANGUAGES]
+)
 
 
 def _fts_string(stems: list[str]) -> str:
@@ -96,81 +113,109 @@ def _fts_string(stems: list[str]) -> str:
     return '"' + " ".join(stems) + '"'
 
 
-def _fts_atom(atom: list[str], lang: str) -> str:
-    return _fts_string([stem(w, lang) for w in atom])
+class Vocabulary:
+    """The stems of one language's moments with their moment counts, read from fts5vocab.
+
+    Kept per process for VOCABULARY_SECONDS (and dropped when this process writes): a
+    word added since is still found exactly, only not yet as a fuzzy variant."""
+
+    def __init__(self, rows: list[tuple[str, int]], moments: int):
+        self.documents = dict(rows)
+        self.moments = moments
+        self.by_length: dict[int, list[str]] = {}
+        for term in self.documents:
+            self.by_length.setdefault(len(term), []).append(term)
+
+    def near(self, word: str, edits: int, limit: int = FUZZY_VARIANTS) -> list[str]:
+        """Stems within ``edits`` of ``word`` (not itself), most frequent first."""
+        if not edits:
+            return []
+        found = []
+        for length in range(len(word) - edits, len(word) + edits + 1):
+            pool = self.by_length.get(length)
+            if pool:
+                found += [
+                    term
+                    for term, _, _ in process.extract(
+                        word, pool, scorer=Levenshtein.distance, score_cutoff=edits, limit=limit * 4
+                    )
+                    if term != word
+                ]
+        found.sort(key=lambda term: -self.documents[term])
+        return found[:limit]
 
 
-def _fts_clause(clause: Clause, lang: str) -> str:
-    atoms = [_fts_atom(atom, lang) for atom in clause.atoms()]
-    return atoms[0] if len(atoms) == 1 else "(" + " OR ".join(atoms) + ")"
+def _term_alternatives(term: Term, lang: str, vocabulary: Vocabulary) -> list[str]:
+    """FTS5 strings for every form of ``term`` the matching rules accept (matching.py)."""
+    alternatives = []
+    for atom in term.atoms:
+        stems = [stem(w, lang) for w in atom]
+        alternatives.append(_fts_string(stems))
+        if len(stems) > 1:
+            continue
+        word = stems[0]
+        if term.prefix:
+            alternatives.append(_fts_string([word]) + "*")
+        alternatives += [_fts_string([v]) for v in vocabulary.near(word, fuzziness(word))]
+        if not term.required:
+            for a, b in compound_splits(atom[0]):
+                parts = [stem(a, lang), stem(b, lang)]
+                if all(part in vocabulary.documents for part in parts):
+                    alternatives.append(_fts_string(parts))
+    return alternatives
 
 
-def fts_expressions(parsed: ParsedQuery, lang: str) -> tuple[str, str]:
+def _joined_alternatives(term: Term, lang: str, vocabulary: Vocabulary) -> list[str]:
+    if not term.joined_with_next:
+        return []
+    joined = stem(term.joined_with_next, lang)
+    return [_fts_string([joined])] + [_fts_string([v]) for v in vocabulary.near(joined, fuzziness(joined))]
+
+
+def _at_least(expressions: list[str], minimum: int) -> str:
+    """FTS5 for "at least ``minimum`` of these": OR of every AND of that many (FTS5 has no
+    minimum-should-match). Long queries, whose combinations would explode, require more."""
+    n = len(expressions)
+    while minimum < n and math.comb(n, minimum) > MAX_COMBINATIONS:
+        minimum += 1
+    if minimum >= n:
+        return " AND ".join(expressions)
+    if minimum <= 1:
+        return " OR ".join(expressions)
+    groups = [" AND ".join(group) for group in itertools.combinations(expressions, minimum)]
+    return " OR ".join(f"({group})" for group in groups)
+
+
+def fts_expressions(plan: QueryPlan, lang: str, vocabulary: Vocabulary) -> tuple[str, str]:
     """FTS5 MATCH expressions (sessions, moments) for one analysis language.
 
-    A moment matches when every clause is found in its text or its session's context, and
-    at least one in its own text (so its snippet shows why it is there)."""
-    required = " AND ".join(_fts_clause(c, lang) for c in parsed.required)
-    anywhere = " OR ".join(_fts_atom(atom, lang) for c in parsed.required for atom in c.atoms())
-    session_expr = f"({required})"
-    if len(parsed.required) == 1:  # the same condition, evaluated once: the common case
-        moment_expr = f"text : ({required})"
-    else:
-        moment_expr = f"{{text context}} : ({required}) AND text : ({anywhere})"
-    if parsed.excluded:
-        excluded = " OR ".join(_fts_atom(atom, lang) for atom in parsed.excluded)
+    A moment matches when its text or its session's context meets every required term and
+    ``plan.minimum`` of the loose ones, and its own text meets at least one."""
+    term_exprs = []
+    joined = [_joined_alternatives(term, lang, vocabulary) for term in plan.terms]
+    for i, term in enumerate(plan.terms):
+        alternatives = _term_alternatives(term, lang, vocabulary) + joined[i]
+        if i > 0:
+            alternatives += joined[i - 1]
+        term_exprs.append("(" + " OR ".join(dict.fromkeys(alternatives)) + ")")
+    required = [e for e, t in zip(term_exprs, plan.terms, strict=True) if t.required]
+    loose = [e for e, t in zip(term_exprs, plan.terms, strict=True) if not t.required]
+    parts = required + ([f"({_at_least(loose, plan.minimum)})"] if loose else [])
+    condition = " AND ".join(parts)
+    anywhere = " OR ".join(term_exprs)
+    session_expr = f"({condition})"
+    moment_expr = f"{{text context}} : ({condition}) AND text : ({anywhere})"
+    if plan.excluded:
+        excluded = " OR ".join(_fts_string([stem(w, lang) for w in atom]) for atom in plan.excluded)
         session_expr += f" NOT ({excluded})"
         moment_expr += f" NOT {{text context}} : ({excluded})"
     return session_expr, moment_expr
 
 
-# -- highlighting --------------------------------------------------------------------------------
-
-
-def highlight(text: str, stems: set[str], lang: str, max_words: int | None = None) -> str:
-    """``text`` HTML-escaped, with the words whose stem is in ``stems`` in ``<mark>``.
-
-    Escaping happens per piece before any tag is added, so only our marks are markup.
-    With ``max_words`` the text is cut to a window around the first marked word."""
-    found = words(text)
-    marked = [i for i, m in enumerate(found) if stems and stem(m.group(), lang) in stems]
-    start_char, end_char = 0, len(text)
-    prefix = suffix = ""
-    if max_words and len(found) > max_words:
-        first = max(0, (marked[0] if marked else 0) - SNIPPET_LEAD)
-        last = min(len(found), first + max_words)
-        first = max(0, last - max_words)
-        if first > 0:
-            start_char, prefix = found[first].start(), "… "
-        if last < len(found):
-            end_char, suffix = found[last - 1].end(), " …"
-    out, position = [prefix], start_char
-    for i in marked:
-        m = found[i]
-        if m.start() < start_char or m.end() > end_char:
-            continue
-        out.append(html.escape(text[position : m.start()]))
-        out.append(f"<mark>{html.escape(m.group())}</mark>")
-        position = m.end()
-    out.append(html.escape(text[position:end_char]))
-    out.append(suffix)
-    return "".join(out)
-
-
-def spoken_at(text: str, segment_starts: str | None, stems: set[str], lang: str) -> float | None:
-    """When the segment holding the first matched word begins (None: not known)."""
-    if not segment_starts or not stems:
-        return None
-    first = next((m.start() for m in words(text) if stem(m.group(), lang) in stems), None)
-    if first is None:
-        return None
-    starts = json.loads(segment_starts)
-    return max((seconds for offset, seconds in starts if offset <= first), default=starts[0][1])
-
-
 # -- the engine ----------------------------------------------------------------------------------
 
 _local = threading.local()
+_vocabularies: dict[tuple[str, str], tuple[float, Vocabulary]] = {}
 
 
 class EmbeddedEngine(SearchEngine):
@@ -262,20 +307,7 @@ class EmbeddedEngine(SearchEngine):
     def _rows(doc: SessionDocument) -> dict:
         """Everything stored for one session, analysed before any write lock is taken."""
         lang = analysis_language(doc.language)
-        data = {
-            "title": doc.title,
-            "url": doc.url,
-            "summary": doc.summary,
-            "language": doc.language,
-            "speakers": list(doc.speakers),
-            "organisations": list(doc.organisations),
-            "themes": list(doc.themes),
-            "event": doc.event,
-            "year": doc.year,
-            "date": doc.date,
-            "poster_url": doc.poster_url,
-            "duration": doc.duration,
-        }
+        data = session_fields(doc, lang)
         facets = {
             "theme": doc.themes,
             "speaker": doc.speakers,
@@ -371,9 +403,11 @@ class EmbeddedEngine(SearchEngine):
                 self._insert(connection, rows)
 
         self._write(work)
+        self._forget_vocabulary()
 
     def remove_session(self, session_id: int) -> None:
         self._write(lambda connection: self._delete(connection, session_id))
+        self._forget_vocabulary()
 
     def rebuild(self, documents) -> int:
         """Analyse everything first, then swap the contents in one transaction (WAL readers
@@ -393,6 +427,7 @@ class EmbeddedEngine(SearchEngine):
                     connection.execute(f"INSERT INTO {table} ({table}) VALUES ('optimize')")
 
         self._write(work)
+        self._forget_vocabulary()
         return len(prepared)
 
     # -- reading -----------------------------------------------------------------------------
@@ -402,56 +437,49 @@ class EmbeddedEngine(SearchEngine):
             row[0] for row in self._run(lambda c: c.execute("SELECT session_id FROM sessions").fetchall())
         }
 
-    def _search(
-        self, query: SearchQuery, parsed: ParsedQuery, filters: dict[str, list[str]]
-    ) -> SearchResults:
+    def _retrieve(self, query: SearchQuery, plan: QueryPlan, filters: dict[str, list[str]]) -> Retrieved:
         selected = {facet: set(values) for facet, values in filters.items()}
-        return self._run(lambda connection: self._read(connection, query, parsed, selected))
+        return self._run(lambda connection: self._read(connection, query, plan, selected))
 
-    def _read(self, connection, query: SearchQuery, parsed: ParsedQuery, filters) -> SearchResults:
+    def _read(self, connection, query: SearchQuery, plan: QueryPlan, filters) -> Retrieved:
         """All reads of one search in one snapshot (WAL), so a concurrent write cannot make
-        the matches, facets and hits disagree."""
+        the matches, facets and candidates disagree."""
         connection.execute("BEGIN")
         try:
-            return self._find(connection, query, parsed, filters)
+            return self._find(connection, query, plan, filters)
         finally:
             connection.execute("COMMIT")
 
-    def _find(self, connection, query: SearchQuery, parsed: ParsedQuery, filters) -> SearchResults:
-        text_search = bool(parsed.required)
+    def _find(self, connection, query: SearchQuery, plan: QueryPlan, filters) -> Retrieved:
+        text_search = not plan.is_empty
         scores: dict[int, float] = {}
-        moment_scores: dict[int, list[tuple[float, int]]] = {}
+        field_matches: dict[int, float] = {}
+        moment_scores: list[tuple[float, int]] = []
         if text_search:
             for lang in LANGUAGES:
-                session_expr, moment_expr = fts_expressions(parsed, lang)
+                vocabulary = self._vocabulary(connection, lang)
+                session_expr, moment_expr = fts_expressions(plan, lang, vocabulary)
                 for session_id, score in connection.execute(
                     f"SELECT rowid, -bm25(session_text_{lang}, {SESSION_WEIGHTS}) FROM session_text_{lang} "
                     f"WHERE session_text_{lang} MATCH ?",
                     (session_expr,),
                 ):
-                    scores[session_id] = scores.get(session_id, 0.0) + SESSION_FIELD_BOOST * score
+                    field_matches[session_id] = score
+                    scores[session_id] = scores.get(session_id, 0.0) + score
                 for moment_id, score in connection.execute(
                     f"SELECT rowid, -bm25(moment_text_{lang}, {MOMENT_WEIGHTS}) "
-                    f"FROM moment_text_{lang} "
-                    f"WHERE moment_text_{lang} MATCH ?",
+                    f"FROM moment_text_{lang} WHERE moment_text_{lang} MATCH ?",
                     (moment_expr,),
                 ):
-                    moment_scores.setdefault(moment_id >> MOMENT_BITS, []).append((score, moment_id))
-            for session_id, found in moment_scores.items():
-                found.sort(key=lambda pair: (-pair[0], pair[1]))
-                # A session ranks by its best moments (three at most, the ones shown).
-                scores[session_id] = scores.get(session_id, 0.0) + sum(s for s, _ in found[:3])
+                    moment_scores.append((score, moment_id))
+                    session_id = moment_id >> MOMENT_BITS
+                    scores[session_id] = max(scores.get(session_id, 0.0), score)
             matched = set(scores)
         else:
             matched = None  # browsing: every session
-
         if query.visible_ids is not None:
-            visible = query.visible_ids
-            if matched is None:
-                matched = set(visible)
-            else:
-                matched &= visible
-            scores = {sid: score for sid, score in scores.items() if sid in visible}
+            matched = set(query.visible_ids) if matched is None else matched & query.visible_ids
+
         facet_rows = self._facet_rows(connection, matched)
         values_of: dict[int, dict[str, set[str]]] = {}
         for session_id, facet, value in facet_rows:
@@ -483,10 +511,79 @@ class EmbeddedEngine(SearchEngine):
         else:
             selected.sort(key=lambda sid: sid)
             selected.sort(key=lambda sid: dates.get(sid, ""), reverse=True)
-        first = (query.page - 1) * query.per_page
-        page_ids = selected[first : first + query.per_page]
-        hits = self._hits(connection, query, parsed, page_ids, scores, moment_scores)
-        return SearchResults(query=query, total=len(selected), hits=hits, facets=facets)
+        candidates = (
+            self._candidates(connection, set(selected), moment_scores, field_matches) if text_search else []
+        )
+        return Retrieved(candidates=candidates, ranked=selected, total=len(selected), facets=facets)
+
+    @staticmethod
+    def _candidates(connection, selected: set[int], moment_scores, field_matches) -> list[Candidate]:
+        """The best RESCORE_WINDOW moments of the selected sessions, and their own fields."""
+        best = heapq.nlargest(
+            RESCORE_WINDOW,
+            ((score, mid) for score, mid in moment_scores if mid >> MOMENT_BITS in selected),
+            key=lambda pair: (pair[0], -pair[1]),
+        )
+        candidates = [Candidate(sid, score) for sid, score in field_matches.items() if sid in selected]
+        if best:
+            marks = ",".join("?" * len(best))
+            rows = {
+                row[0]: row[1:]
+                for row in connection.execute(
+                    f'SELECT id, start, "end", text, segment_starts FROM moments WHERE id IN ({marks})',
+                    tuple(mid for _, mid in best),
+                )
+            }
+            for score, mid in best:
+                if mid not in rows:
+                    continue
+                start, end, text, segment_starts = rows[mid]
+                starts = tuple(tuple(pair) for pair in json.loads(segment_starts)) if segment_starts else ()
+                moment = MomentDocument(start=start, end=end, text=text, segment_starts=starts)
+                candidates.append(Candidate(mid >> MOMENT_BITS, score, moment))
+        return candidates
+
+    def _vocabulary(self, connection, lang: str) -> Vocabulary:
+        key = (str(self.path), lang)
+        kept = _vocabularies.get(key)
+        if kept and time.monotonic() - kept[0] < VOCABULARY_SECONDS:
+            return kept[1]
+        rows = connection.execute(f"SELECT term, doc FROM moment_vocab_{lang}").fetchall()
+        (moments,) = connection.execute(
+            "SELECT count(*) FROM moments "
+            "WHERE session_id IN (SELECT session_id FROM sessions WHERE analysis = ?)",
+            (lang,),
+        ).fetchone()
+        vocabulary = Vocabulary(rows, moments)
+        _vocabularies[key] = (time.monotonic(), vocabulary)
+        return vocabulary
+
+    def _forget_vocabulary(self) -> None:
+        for lang in LANGUAGES:
+            _vocabularies.pop((str(self.path), lang), None)
+
+    def _sessions(self, session_ids) -> dict[int, dict]:
+        ids = list(session_ids)
+        if not ids:
+            return {}
+
+        def read(connection):
+            found = {}
+            for first in range(0, len(ids), FACET_IN_LIMIT):
+                batch = ids[first : first + FACET_IN_LIMIT]
+                marks = ",".join("?" * len(batch))
+                for sid, lang, data in connection.execute(
+                    f"SELECT session_id, analysis, data FROM sessions WHERE session_id IN ({marks})",
+                    tuple(batch),
+                ):
+                    found[sid] = {**json.loads(data), "analysis": lang}
+            return found
+
+        return self._run(read)
+
+    def _frequencies(self, words: list[str], lang: str) -> tuple[int, dict[str, int]]:
+        vocabulary = self._run(lambda connection: self._vocabulary(connection, lang))
+        return vocabulary.moments, {w: vocabulary.documents.get(stem(w, lang), 0) for w in words}
 
     @staticmethod
     def _facet_rows(connection, matched: set[int] | None):
@@ -499,66 +596,3 @@ class EmbeddedEngine(SearchEngine):
         return connection.execute(
             f"SELECT session_id, facet, value FROM facet_values WHERE session_id IN ({marks})", tuple(matched)
         ).fetchall()
-
-    def _hits(self, connection, query, parsed, page_ids, scores, moment_scores) -> list[SessionHit]:
-        if not page_ids:
-            return []
-        marks = ",".join("?" * len(page_ids))
-        sessions = {
-            sid: (lang, json.loads(data))
-            for sid, lang, data in connection.execute(
-                f"SELECT session_id, analysis, data FROM sessions WHERE session_id IN ({marks})",
-                tuple(page_ids),
-            )
-        }
-        shown = {sid: moment_scores.get(sid, [])[: max(query.moments_per_session, 0)] for sid in page_ids}
-        moment_ids = [mid for best in shown.values() for _, mid in best]
-        moments = {}
-        if moment_ids:
-            moment_marks = ",".join("?" * len(moment_ids))
-            moments = {
-                row[0]: row[1:]
-                for row in connection.execute(
-                    f'SELECT id, start, "end", text, segment_starts FROM moments '
-                    f"WHERE id IN ({moment_marks})",
-                    tuple(moment_ids),
-                )
-            }
-        hits = []
-        for sid in page_ids:
-            if sid not in sessions:  # removed between the two reads of this search
-                continue
-            lang, data = sessions[sid]
-            stems = {stem(w, lang) for w in parsed.all_words()}
-            hit_moments = [
-                MomentHit(
-                    start=moments[mid][0],
-                    end=moments[mid][1],
-                    snippet_html=highlight(moments[mid][2], stems, lang, max_words=SNIPPET_WORDS),
-                    score=score,
-                    at=spoken_at(moments[mid][2], moments[mid][3], stems, lang),
-                )
-                for score, mid in shown[sid]
-                if mid in moments
-            ]
-            hits.append(
-                SessionHit(
-                    session_id=sid,
-                    title=data["title"],
-                    url=data["url"],
-                    score=scores.get(sid, 0.0),
-                    title_html=highlight(data["title"], stems, lang),
-                    summary_html=highlight(data["summary"], stems, lang),
-                    language=data["language"],
-                    speakers=data["speakers"],
-                    organisations=data["organisations"],
-                    themes=data["themes"],
-                    event=data["event"],
-                    year=data["year"],
-                    date=data["date"],
-                    poster_url=data["poster_url"],
-                    duration=data["duration"],
-                    moments=hit_moments,
-                )
-            )
-        return hits

@@ -8,17 +8,16 @@ Index design
   without a transcript is still found by its title, summary or speakers.
 * Text is analysed per transcript language: ``text_nl``/``title.nl``/... use a Dutch
   analyzer (Lucene's ``dutch`` plus plurals in -ies), ``text_en``/``title.en``/... an
-  English one (as Lucene's ``english``); both fold accents. A document is queried only
-  on the fields of its own language, so stop words and stemming stay consistent across
-  all fields of one query (a Dutch stop word like "de" would otherwise have to match
-  literally in some field).
-* Results are grouped per session with ``collapse`` on ``session_id``; ``inner_hits`` give
-  each session's best moments with highlighted (HTML-escaped) snippets. Pagination is
-  over sessions (from/size on the collapsed hits).
-* A moment's deep link starts at the segment holding its first matched word, as in the
-  embedded engine: each moment document keeps where its segments begin (``segments``,
-  stored but not indexed), and the position of the first ``<mark>`` in the highlighted
-  text, unescaped, is the character offset that picks the segment (``spoken_at``).
+  English one (as Lucene's ``english``); both fold accents and keep stop words, as the
+  embedded engine does: a visitor remembers "vraag me af of deze", and the short words
+  are what place it. A document is queried only on the fields of its own language.
+* Matching and ranking follow the shared rules (search/engines/matching.py): each query
+  word becomes a ``bool`` of its accepted forms (stem, fuzzy, prefix, compound parts or
+  joined with its neighbour), and a moment needs ``plan.minimum`` of them
+  (``minimum_should_match``). The best RESCORE_WINDOW documents come back with their text;
+  the shared code scores them, picks the stretch a moment links to and marks it.
+* A moment keeps where its words (or segments) begin (``segments``: character offsets and
+  seconds, stored but not indexed), so the shared code links to the first matched word.
 * Counts are *sessions*, not documents ("reverse" approach): the hits request also
   collects the ids of all matching sessions (a ``terms`` aggregation on ``session_id``),
   and a second request counts facet values over those sessions' ``kind=session``
@@ -29,9 +28,8 @@ Index design
 * Facets stay stable when one is selected: selected filters go into ``post_filter``
   (they narrow the hits, not the facets), and each facet's aggregation applies all the
   *other* selected filters.
-* The visitor's text is read as the embedded engine reads it (words and "phrases"
-  required, ``a OR b``, ``-word``; see ``visitor_query``) and handed to
-  ``simple_query_string`` with only those operators enabled, so no input is syntax.
+* The visitor's text is read once for both engines (query_syntax.parse_query); words
+  reach OpenSearch only as ``match`` query text, so no input is syntax.
 * The index is reached through an alias (``settings.OPENSEARCH_INDEX``). ``rebuild``
   loads a new concrete index ``<alias>-<timestamp>`` and swaps the alias atomically, so
   visitors never see an empty or half-filled index.
@@ -39,27 +37,26 @@ Index design
 
 from __future__ import annotations
 
-import html
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from search import dsl
 from search.engines import connection
 from search.engines.base import (
     FACETS,
+    RESCORE_WINDOW,
+    Candidate,
     EngineUnavailable,
     MomentDocument,
-    MomentHit,
     QueryError,
+    Retrieved,
     SearchEngine,
     SearchQuery,
-    SearchResults,
     SessionDocument,
-    SessionHit,
 )
-from search.engines.query_syntax import ParsedQuery
+from search.engines.matching import COMPOUND, FUZZY, PREFIX, QueryPlan, compound_splits, fuzziness
 
 ANALYSIS_LANGUAGES = ("nl", "en")
 
@@ -74,7 +71,6 @@ DUTCH = dsl.analyzer(
     tokenizer="standard",
     filter=[
         "lowercase",
-        dsl.token_filter("dutch_stop", "stop", stopwords="_dutch_"),
         dsl.token_filter("dutch_ie_plural", "pattern_replace", pattern=r"^(\p{L}{2,}ie)s$", replacement="$1"),
         # The overrides of Lucene's DutchAnalyzer; they also keep these from the stemmer.
         dsl.token_filter(
@@ -92,7 +88,6 @@ ENGLISH = dsl.analyzer(
     filter=[
         dsl.token_filter("english_possessive", "stemmer", language="possessive_english"),
         "lowercase",
-        dsl.token_filter("english_stop", "stop", stopwords="_english_"),
         dsl.token_filter("english_porter", "stemmer", language="english"),
         "asciifolding",
     ],
@@ -438,136 +433,123 @@ class OpenSearchEngine(SearchEngine):
                 if not after or not buckets.buckets:
                     return ids
 
-    def _search(
-        self, query: SearchQuery, parsed: ParsedQuery, filters: dict[str, list[str]]
-    ) -> SearchResults:
-        """Two requests: the page of sessions (collapsed moments), then the facets.
-
-        The first also collects the ids of every matching session; the second counts
-        facet values over those sessions' own documents (one per session), so counts
-        are exact session counts and cheap (see the module docstring)."""
-        filters = self._filter_queries(filters)
-        text = visitor_query(parsed)
-        visible = _visible_filter(query)
-        hits_search = self._hits_search(query, text, filters, visible)
+    def _retrieve(self, query: SearchQuery, plan: QueryPlan, filters: dict[str, list[str]]) -> Retrieved:
+        """One request for the candidates (and the matching sessions), one for the facets."""
+        first = (query.page - 1) * query.per_page
+        if first + query.per_page > MAX_RESULT_WINDOW:
+            raise QueryError(f"Results can be paged up to {MAX_RESULT_WINDOW} sessions; refine the search.")
+        selected, visible = self._filter_queries(filters), _visible_filter(query)
         with self._reachable():
             try:
-                raw, facets_raw = self._execute(hits_search, text, filters, visible)
+                return self._read(query, plan, selected, visible, first)
             except dsl.NotFoundError:
                 try:  # a rebuild deleted the index that answered the first request: once more
-                    raw, facets_raw = self._execute(hits_search, text, filters, visible)
+                    return self._read(query, plan, selected, visible, first)
                 except dsl.NotFoundError:  # nothing indexed yet: the alias does not exist
-                    raw, facets_raw = {"hits": {"hits": []}}, None
-        hits = [self._session_hit(hit, query) for hit in raw["hits"]["hits"]]
-        aggs = (facets_raw or {}).get("aggregations")
+                    return Retrieved(candidates=[], ranked=[], total=0, facets={f: [] for f in FACETS})
+
+    def _read(self, query: SearchQuery, plan: QueryPlan, selected, visible, first: int) -> Retrieved:
+        search = dsl.Search(using=self.client, index=self.alias).extra(track_total_hits=False)
+        if visible is not None:  # in the query itself: hits, matched ids and facets agree
+            search = search.filter(visible)
+        if plan.is_empty:
+            # No words: browse all sessions, newest first (session documents only).
+            search = search.filter("term", kind="session").sort({"date": {"order": "desc"}}, "session_id")
+            search = search.source(["session_id"])
+            if selected:
+                search = search.post_filter(dsl.Q("bool", filter=list(selected.values())))
+            raw = search[first : first + query.per_page].execute().to_dict()
+            ranked = [int(hit["_source"]["session_id"]) for hit in raw["hits"]["hits"]]
+            index = raw["hits"]["hits"][0]["_index"] if raw["hits"]["hits"] else self.alias
+            facets, total = self._facets(index, None, selected, visible)
+            return Retrieved(candidates=[], ranked=ranked, total=total, facets=facets, offset=first)
+
+        search = search.query(_text_query(plan)).source(
+            ["kind", "session_id", "start", "end", "text_nl", "text_en", "segments"]
+        )
+        # Every matching session (before the facet filters), for the facets request; and
+        # the filtered ones by their best score, for the order beyond the candidates.
+        search.aggs.bucket("matched", "terms", field="session_id", size=MATCHED_SESSIONS_LIMIT)
+        search.aggs.bucket("ranked", "filter", filter=dsl.Q("bool", filter=list(selected.values()))).bucket(
+            "sessions",
+            "terms",
+            field="session_id",
+            size=max(1, first + query.per_page),
+            order={"best": "desc"},
+        ).metric("best", "max", script="_score")
+        if selected:
+            search = search.post_filter(dsl.Q("bool", filter=list(selected.values())))
+        raw = search[:RESCORE_WINDOW].execute().to_dict()
+        matched = [bucket["key"] for bucket in raw["aggregations"]["matched"]["buckets"]]
+        if not matched:
+            return Retrieved(candidates=[], ranked=[], total=0, facets={f: [] for f in FACETS})
+        candidates = [_candidate(hit) for hit in raw["hits"]["hits"]]
+        ranked = [int(b["key"]) for b in raw["aggregations"]["ranked"]["sessions"]["buckets"]]
+        # Ask the concrete index that answered: a rebuild may swap the alias in between.
+        index = raw["hits"]["hits"][0]["_index"] if raw["hits"]["hits"] else self.alias
+        facets, total = self._facets(index, matched, selected, visible)
+        return Retrieved(candidates=candidates, ranked=ranked, total=total, facets=facets)
+
+    def _facets(self, index, matched, selected, visible) -> tuple[dict, int]:
+        aggs = self._facets_search(index, matched, selected, visible).execute().to_dict()["aggregations"]
         facets = {
             facet: [
                 (str(bucket["key"]), int(bucket["doc_count"]))
-                for bucket in (aggs[f"facet_{facet}"]["values"]["buckets"] if aggs else [])
+                for bucket in aggs[f"facet_{facet}"]["values"]["buckets"]
             ]
             for facet in FACETS
         }
-        return SearchResults(
-            query=query,
-            total=int(aggs["total"]["doc_count"]) if aggs else 0,
-            hits=hits,
-            facets=facets,
-        )
+        return facets, int(aggs["total"]["doc_count"])
 
-    def _execute(
-        self, hits_search: dsl.Search, text: VisitorQuery, filters: dict[str, dsl.Q], visible: dsl.Q | None
-    ) -> tuple[dict, dict]:
-        raw = hits_search.execute().to_dict()
-        matched = None  # browsing: every session matches
-        if not text.is_empty:
-            matched = [bucket["key"] for bucket in raw["aggregations"]["matched"]["buckets"]]
-            if not matched:
-                return raw, None
-        # Ask the concrete index that answered the first request: a rebuild may swap the
-        # alias in between, and the new index need not hold the same sessions.
-        index = raw["hits"]["hits"][0]["_index"] if raw["hits"]["hits"] else self.alias
-        return raw, self._facets_search(index, matched, filters, visible).execute().to_dict()
+    def _sessions(self, session_ids) -> dict[int, dict]:
+        ids = [str(sid) for sid in session_ids]
+        if not ids:
+            return {}
+        with self._reachable():
+            try:
+                docs = self.client.mget(index=self.alias, body={"ids": ids})["docs"]
+            except dsl.NotFoundError:
+                return {}
+        return {int(doc["_id"]): _fields(doc["_source"]) for doc in docs if doc.get("found")}
+
+    def _frequencies(self, words: list[str], lang: str) -> tuple[int, dict[str, int]]:
+        """Moments of the language, and in how many each word occurs (analysed as indexed)."""
+        key = (self.alias, lang, tuple(words))
+        kept = _frequency_cache.get(key)
+        if kept and time.monotonic() - kept[0] < FREQUENCY_SECONDS:
+            return kept[1]
+        search = (
+            dsl.Search(using=self.client, index=self.alias)
+            .filter("term", kind="moment")
+            .filter("term", analysis=lang)
+            .extra(size=0, track_total_hits=True)
+        )
+        if words:
+            search.aggs.bucket(
+                "words", "filters", filters={w: dsl.Q("match", **{f"text_{lang}": w}) for w in words}
+            )
+        with self._reachable():
+            try:
+                raw = search.execute().to_dict()
+            except dsl.NotFoundError:
+                return 0, {}
+        buckets = raw.get("aggregations", {}).get("words", {}).get("buckets", {})
+        found = (int(raw["hits"]["total"]["value"]), {w: int(b["doc_count"]) for w, b in buckets.items()})
+        if len(_frequency_cache) > 10_000:
+            _frequency_cache.clear()
+        _frequency_cache[key] = (time.monotonic(), found)
+        return found
 
     # -- query building --------------------------------------------------------------
 
     @staticmethod
     def _filter_queries(filters: dict[str, list[str]]) -> dict[str, dsl.Q]:
         """One query per selected facet: any of its values (OR within a facet, AND across)."""
-        return {
-            facet: dsl.Q(
-                "terms", **{FACET_FIELDS[facet]: [int(v) for v in values] if facet == "year" else values}
-            )
-            for facet, values in filters.items()
-        }
-
-    @staticmethod
-    def _text_query(text: VisitorQuery) -> dsl.Q:
-        """Match sessions (title, summary, speakers) and moments (their text), per language.
-
-        A moment must contain at least one query term in its own text (so its snippet shows
-        why it is there); the remaining terms may match its session's title or speakers."""
-        clauses = []
-        for lang in ANALYSIS_LANGUAGES:
-            session_fields = [f"title.{lang}^3", f"summary.{lang}^2", f"speakers.{lang}^2"]
-            in_language = dsl.Q("term", analysis=lang)
-            clauses.append(
-                dsl.Q(
-                    "bool",
-                    filter=[dsl.Q("term", kind="session"), in_language],
-                    must=[_simple_query(text.required, session_fields, "and")],
-                )
-            )
-            clauses.append(
-                dsl.Q(
-                    "bool",
-                    filter=[
-                        dsl.Q("term", kind="moment"),
-                        in_language,
-                        _simple_query(text.any_term, [f"text_{lang}"], "or"),
-                    ],
-                    must=[_simple_query(text.required, [f"text_{lang}", *session_fields], "and")],
-                )
-            )
-        return dsl.Q("bool", should=clauses, minimum_should_match=1)
-
-    def _hits_search(
-        self, query: SearchQuery, text: VisitorQuery, filters: dict[str, dsl.Q], visible: dsl.Q | None
-    ) -> dsl.Search:
-        """One page of sessions, each with its best moments; plus the ids of all matches."""
-        first = (query.page - 1) * query.per_page
-        if first + query.per_page > MAX_RESULT_WINDOW:
-            raise QueryError(f"Results can be paged up to {MAX_RESULT_WINDOW} sessions; refine the search.")
-        search = (
-            dsl.Search(using=self.client, index=self.alias)
-            .source(excludes=["text_nl", "text_en"])
-            .extra(track_total_hits=False)  # the total is counted in sessions, by the facets request
-        )
-        if visible is not None:  # in the query itself: hits, matched ids and facets agree
-            search = search.filter(visible)
-        if not text.is_empty:
-            search = search.query(self._text_query(text))
-            search = search.collapse(
-                "session_id",
-                inner_hits={
-                    "name": "moments",
-                    # +1: the session's own document may be among the best hits; it is dropped.
-                    "size": max(query.moments_per_session, 0) + 1,
-                    "_source": ["kind", "start", "end", "text_nl", "text_en", "segments"],
-                    "highlight": _highlight(["text_nl", "text_en"]),
-                },
-            )
-            search = search.highlight_options(**_highlight_options()).highlight(
-                *[f"{field}.{lang}" for field in ("title", "summary") for lang in ANALYSIS_LANGUAGES],
-                number_of_fragments=0,
-            )
-            # Every matching session (before the facet filters), for the facets request.
-            search.aggs.bucket("matched", "terms", field="session_id", size=MATCHED_SESSIONS_LIMIT)
-        else:
-            # No words: browse all sessions, newest first (session documents only).
-            search = search.filter("term", kind="session").sort({"date": {"order": "desc"}}, "session_id")
-        if filters:
-            search = search.post_filter(dsl.Q("bool", filter=list(filters.values())))
-        return search[first : first + query.per_page]
+        queries = {}
+        for facet, values in filters.items():
+            terms = [int(v) for v in values] if facet == "year" else values
+            queries[facet] = dsl.Q("terms", **{FACET_FIELDS[facet]: terms})
+        return queries
 
     def _facets_search(
         self, index: str, matched: list[str] | None, filters: dict[str, dsl.Q], visible: dsl.Q | None
@@ -594,69 +576,45 @@ class OpenSearchEngine(SearchEngine):
         search.aggs.bucket("total", "filter", filter=dsl.Q("bool", filter=list(filters.values())))
         return search
 
-    # -- result reading --------------------------------------------------------------
 
-    def _session_hit(self, hit: dict, query: SearchQuery) -> SessionHit:
-        source = hit["_source"]
-        lang = source.get("analysis", "en")
-        highlight = hit.get("highlight", {})
-        moments = []
-        inner = hit.get("inner_hits", {}).get("moments", {}).get("hits", {}).get("hits", [])
-        for moment in inner:
-            moment_source = moment["_source"]
-            if moment_source.get("kind") != "moment":
-                continue
-            marked = moment.get("highlight", {})
-            field = f"text_{lang}"
-            snippet = _first(marked.get(field)) or _first(marked.get("text_nl") or marked.get("text_en"))
-            at = spoken_at(snippet, moment_source.get("segments"))
-            if not snippet:
-                snippet = html.escape(moment_source.get(field) or "")
-            moments.append(
-                MomentHit(
-                    start=float(moment_source["start"]),
-                    end=float(moment_source.get("end") or moment_source["start"]),
-                    snippet_html=snippet,
-                    score=float(moment.get("_score") or 0.0),
-                    at=at,
-                )
-            )
-        return SessionHit(
-            session_id=int(source["session_id"]),
-            title=source.get("title", ""),
-            url=source.get("url", ""),
-            score=float(hit.get("_score") or 0.0),
-            title_html=_marked(highlight, "title", lang) or html.escape(source.get("title", "")),
-            summary_html=_marked(highlight, "summary", lang) or html.escape(source.get("summary", "")),
-            language=source.get("language", ""),
-            speakers=list(source.get("speakers") or []),
-            organisations=list(source.get("organisations") or []),
-            themes=list(source.get("themes") or []),
-            event=source.get("event") or "",
-            year=source.get("year"),
-            date=source.get("date") or "",
-            poster_url=source.get("poster_url", ""),
-            duration=source.get("duration"),
-            moments=moments[: query.moments_per_session],
-        )
+FREQUENCY_SECONDS = 30.0
+_frequency_cache: dict[tuple, tuple[float, tuple[int, dict[str, int]]]] = {}
 
 
-@dataclass(frozen=True)
-class VisitorQuery:
-    """The visitor's query (read by ``query_syntax.parse_query``, as in the embedded engine)
-    in simple_query_string syntax. Words are letters and digits only, so nothing in them is
-    an operator."""
+def _candidate(hit: dict) -> Candidate:
+    source = hit["_source"]
+    session_id, score = int(source["session_id"]), float(hit.get("_score") or 0.0)
+    if source.get("kind") != "moment":
+        return Candidate(session_id, score)
+    segments = source.get("segments") or {}
+    starts = tuple(zip(segments.get("offsets") or [], segments.get("seconds") or [], strict=False))
+    text = source.get("text_nl") or source.get("text_en") or ""
+    moment = MomentDocument(
+        start=float(source["start"]),
+        end=float(source.get("end") or source["start"]),
+        text=text,
+        segment_starts=starts,
+    )
+    return Candidate(session_id, score, moment)
 
-    required: str  # every clause, for default_operator=and
-    any_term: str  # any required word or phrase, for default_operator=or
 
-    @property
-    def is_empty(self) -> bool:
-        return not self.required
-
-
-def _atom(words: list[str]) -> str:
-    return words[0] if len(words) == 1 else '"' + " ".join(words) + '"'
+def _fields(source: dict) -> dict:
+    """A session document's source as the display fields ``session_hit`` reads."""
+    return {
+        "title": source.get("title") or "",
+        "url": source.get("url") or "",
+        "summary": source.get("summary") or "",
+        "language": source.get("language") or "",
+        "analysis": source.get("analysis") or "en",
+        "speakers": list(source.get("speakers") or []),
+        "organisations": list(source.get("organisations") or []),
+        "themes": list(source.get("themes") or []),
+        "event": source.get("event") or "",
+        "year": source.get("year"),
+        "date": source.get("date") or "",
+        "poster_url": source.get("poster_url") or "",
+        "duration": source.get("duration"),
+    }
 
 
 def _visible_filter(query: SearchQuery) -> dsl.Q | None:
@@ -665,64 +623,70 @@ def _visible_filter(query: SearchQuery) -> dsl.Q | None:
     return dsl.Q("terms", session_id=[str(pk) for pk in sorted(query.visible_ids)])
 
 
-def visitor_query(parsed: ParsedQuery) -> VisitorQuery:
-    if not parsed.required:
-        return VisitorQuery(required="", any_term="")
-    required = []
-    for clause in parsed.required:
-        atoms = [_atom(atom) for atom in clause.atoms()]
-        required.append(atoms[0] if len(atoms) == 1 else "(" + " | ".join(atoms) + ")")
-    return VisitorQuery(
-        required=" ".join(required + [f"-{_atom(atom)}" for atom in parsed.excluded]),
-        any_term=" | ".join(_atom(atom) for clause in parsed.required for atom in clause.atoms()),
-    )
+def _term_query(plan: QueryPlan, i: int, fields: list[str]) -> dsl.Q:
+    """Every form of term ``i`` the matching rules accept (search/engines/matching.py)."""
+    term = plan.terms[i]
+    alternatives = []
+    for atom in term.atoms:
+        phrase = " ".join(atom)
+        if len(atom) > 1:
+            alternatives.append(dsl.Q("multi_match", query=phrase, type="phrase", fields=fields))
+            continue
+        word = atom[0]
+        alternatives.append(dsl.Q("multi_match", query=word, fields=fields))
+        if fuzziness(word):
+            alternatives.append(
+                dsl.Q("multi_match", query=word, fields=fields, fuzziness=fuzziness(word), boost=FUZZY)
+            )
+        if term.prefix:
+            alternatives.append(
+                dsl.Q("multi_match", query=word, type="phrase_prefix", fields=fields, boost=PREFIX)
+            )
+        if not term.required:
+            alternatives += [
+                dsl.Q("multi_match", query=f"{a} {b}", type="phrase", fields=fields, boost=COMPOUND)
+                for a, b in compound_splits(word)
+            ]
+    neighbours = [plan.terms[i]] + ([plan.terms[i - 1]] if i > 0 else [])
+    for neighbour in neighbours:
+        if neighbour.joined_with_next:
+            joined = neighbour.joined_with_next
+            alternatives.append(
+                dsl.Q("multi_match", query=joined, fields=fields, fuzziness=fuzziness(joined), boost=COMPOUND)
+            )
+    return dsl.Q("bool", should=alternatives, minimum_should_match=1)
 
 
-def _simple_query(text: str, fields: list[str], operator: str) -> dsl.Q:
-    return dsl.Q(
-        "simple_query_string",
-        query=text,
-        fields=fields,
-        default_operator=operator,
-        # Only what visitor_query writes: phrases, -excluded, a | b, (grouping).
-        flags="OR|NOT|PHRASE|PRECEDENCE|WHITESPACE",
-        lenient=True,
-    )
-
-
-_MARK = "<mark>"
-
-
-def _highlight_options() -> dict:
-    # encoder=html escapes the source text; only our <mark> tags are markup.
-    return {"encoder": "html", "pre_tags": [_MARK], "post_tags": ["</mark>"]}
-
-
-def _highlight(fields: list[str]) -> dict:
-    return {**_highlight_options(), "fields": {field: {"number_of_fragments": 0} for field in fields}}
-
-
-def spoken_at(highlighted: str, segments: dict | None) -> float | None:
-    """When the segment holding the first marked word begins (None: not known).
-
-    ``highlighted`` is the moment's whole text (``number_of_fragments: 0``) as the html
-    encoder returns it: escaped, with ``<mark>`` around matched words and no other tags.
-    Unescaped, the part before the first ``<mark>`` is as long as the original text up
-    to that word, which is the offset ``segments`` counts in."""
-    before, marked, _ = (highlighted or "").partition(_MARK)
-    offsets, seconds = (segments or {}).get("offsets") or [], (segments or {}).get("seconds") or []
-    if not marked or not offsets or len(offsets) != len(seconds):
-        return None
-    first = len(html.unescape(before))
-    return float(max((s for o, s in zip(offsets, seconds, strict=True) if o <= first), default=seconds[0]))
-
-
-def _first(fragments) -> str:
-    return fragments[0] if fragments else ""
-
-
-def _marked(highlight: dict, field: str, lang: str) -> str:
-    """The highlighted field, preferring the sub-field of the document's own language."""
-    return _first(highlight.get(f"{field}.{lang}")) or _first(
-        next((highlight[key] for key in highlight if key.startswith(f"{field}.")), None)
-    )
+def _text_query(plan: QueryPlan) -> dsl.Q:
+    """Sessions (title, summary, speakers) and moments (their text, with their session's
+    title and speakers as context), per language, under the same rules as the embedded engine."""
+    clauses = []
+    for lang in ANALYSIS_LANGUAGES:
+        in_language = dsl.Q("term", analysis=lang)
+        session_fields = [f"title.{lang}^3", f"summary.{lang}^2", f"speakers.{lang}^2"]
+        moment_fields = [f"text_{lang}", f"title.{lang}^0.3", f"speakers.{lang}^0.3"]
+        excluded = [
+            dsl.Q(
+                "multi_match", query=" ".join(atom), type="phrase", fields=[f"text_{lang}", *session_fields]
+            )
+            for atom in plan.excluded
+        ]
+        for kind, fields in (("session", session_fields), ("moment", moment_fields)):
+            terms = [_term_query(plan, i, fields) for i in range(len(plan.terms))]
+            required = [q for q, t in zip(terms, plan.terms, strict=True) if t.required]
+            loose = [q for q, t in zip(terms, plan.terms, strict=True) if not t.required]
+            filters = [dsl.Q("term", kind=kind), in_language]
+            if kind == "moment":  # the moment itself holds at least one of the words
+                own = [_term_query(plan, i, [f"text_{lang}"]) for i in range(len(plan.terms))]
+                filters.append(dsl.Q("bool", should=own, minimum_should_match=1))
+            clauses.append(
+                dsl.Q(
+                    "bool",
+                    filter=filters,
+                    must=required,
+                    should=loose,
+                    minimum_should_match=plan.minimum if loose else 0,
+                    must_not=excluded,
+                )
+            )
+    return dsl.Q("bool", should=clauses, minimum_should_match=1)

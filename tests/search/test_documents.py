@@ -7,7 +7,7 @@ import pytest
 from search.analysis import analyse, analysis_language, stem
 from search.documents import build_moments, session_document
 from search.engines.base import QueryError
-from search.engines.embedded import highlight
+from search.engines.matching import Matcher, plan_query
 from search.engines.query_syntax import parse_query
 from tests.factories import make_event
 from tests.search.helpers import add_transcript, make_theme, session_with
@@ -89,12 +89,13 @@ def test_parse_query_refuses_with_a_message(text):
     assert str(error.value)
 
 
-def test_highlight_escapes_then_marks_and_windows_long_text():
+def test_snippets_escape_then_mark_and_window_long_text():
     text = "<b>" + " ".join(f"w{n}" for n in range(100)) + " budget & more"
-    marked = highlight(text, {stem("budget", "en")}, "en", max_words=20)
+    matcher = Matcher(plan_query(parse_query("budgets")), "en")
+    marked = matcher.snippet(text, matcher.match(text), max_words=20)
     assert marked.startswith("… ") and "<mark>budget</mark>" in marked and "&amp;" in marked
     assert "<b>" not in marked
-    assert highlight("<i>x</i>", set(), "en") == "&lt;i&gt;x&lt;/i&gt;"
+    assert matcher.marked("<i>x</i>") == "&lt;i&gt;x&lt;/i&gt;"
 
 
 @pytest.mark.django_db
