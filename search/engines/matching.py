@@ -6,9 +6,9 @@ search cannot demand every word literally. The rules, for any Dutch or English t
 * **Words are not all required.** Of the visitor's loose words a moment must hold at least
   ``min_should_match(n)`` (in the spirit of Elasticsearch's ``minimum_should_match``);
   quoted phrases are always required and exact.
-* **A word meets its misheard forms.** A word meets another with the same stem; a longer
-  word also meets one a letter or two away (``fuzziness``, as Elasticsearch's AUTO but from
-  5 letters on, since short Dutch words a letter apart are different words); the last word
+* **A word meets its misheard forms.** A word meets another with the same stem; a word of
+  four letters or more also meets one a letter or two away (``fuzziness``, as
+  Elasticsearch's AUTO: the model writes "krap" for "krab"); the last word
   is also read as a prefix (people stop typing early); and compounds meet their parts
   (``mee zien`` meets ``meezien`` and its misheard ``meezing``; ``opendata`` meets
   ``open data``).
@@ -37,8 +37,13 @@ from search.engines.query_syntax import ParsedQuery
 EXACT, PREFIX, COMPOUND, FUZZY = 1.0, 0.8, 0.8, 0.6
 # How far apart (in words) the matched words of one stretch may lie, beyond the query's length.
 STRETCH_SLACK = 3
-# Of the score: the best stretch, the words anywhere in the moment, and a bonus for all words.
-STRETCH_SHARE, COVERAGE_SHARE, COMPLETE_BONUS = 0.6, 0.4, 0.5
+# Two of the visitor's words in a row count as said together when at most this many words
+# apart in the transcript, in the same order (a misheard word in between is common).
+PAIR_GAP = 3
+# Of the score: the best stretch, its words in the visitor's order, the words anywhere in
+# the moment; bonuses for every word in the stretch, or at least somewhere in the moment.
+STRETCH_SHARE, ORDER_SHARE, COVERAGE_SHARE = 0.45, 0.4, 0.15
+COMPLETE_STRETCH_BONUS, COMPLETE_BONUS = 0.5, 0.15
 MIN_PREFIX = 3  # a last word shorter than this is not read as a prefix
 MIN_COMPOUND_PART = 2  # "opendata" splits into parts of at least this many letters
 SNIPPET_WORDS = 40
@@ -46,16 +51,17 @@ SNIPPET_LEAD = 10
 
 
 def min_should_match(loose_words: int) -> int:
-    """How many of ``loose_words`` loose words a moment must hold: all of one, then half
-    (rounded up), so a five-word memory of a sentence with two misheard words still finds it.
-    Ranking does the rest: moments holding more of the words, closer together, come first."""
-    return loose_words if loose_words <= 1 else math.ceil(loose_words / 2)
+    """How many of ``loose_words`` loose words a moment must hold: one of one or two, else
+    40 % rounded up (2 of 3-5, 3 of 6-7, 4 of 8-10), so a five-word memory of a sentence with
+    three words misheard still finds it. Ranking does the rest: moments holding more of the
+    words, in the visitor's order and close together, come first."""
+    return min(loose_words, 1) if loose_words <= 2 else math.ceil(0.4 * loose_words)
 
 
 def fuzziness(word: str) -> int:
-    """Edits allowed between a typed word and a transcript word: none up to 4 letters, one
-    up to 7, two from 8 letters (numbers never fuzzy)."""
-    if word.isdigit() or len(word) < 5:
+    """Edits allowed between a typed word and a transcript word (after stemming), as
+    Elasticsearch's AUTO: none up to 3 letters, one up to 7, two from 8 (numbers never)."""
+    if word.isdigit() or len(word) < 4:
         return 0
     return 1 if len(word) < 8 else 2
 
@@ -149,6 +155,19 @@ class Matcher:
         self._stems = [[tuple(stem(w, lang) for w in atom) for atom in term.atoms] for term in plan.terms]
         self._joined = [stem(t.joined_with_next, lang) if t.joined_with_next else "" for t in plan.terms]
         self._weights = [self._term_weight(t) for t in plan.terms]
+        self._alone: dict[tuple[str, str], list[tuple[int, float, int]]] = {}
+        # Typed compounds that two transcript words may spell, and phrases by first stem.
+        self._compounds: dict[str, list[int]] = {}
+        self._phrases: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
+        for i, (term, alternatives) in enumerate(zip(plan.terms, self._stems, strict=True)):
+            for atom in alternatives:
+                if len(atom) > 1:
+                    self._phrases.setdefault(atom[0], []).append((i, atom))
+                elif not term.required and compound_splits(atom[0]):
+                    self._compounds.setdefault(atom[0], []).append(i)
+        self._compound_heads = {w[:k] for w in self._compounds for k in range(MIN_COMPOUND_PART, len(w))}
+        self._edits = {w: fuzziness(w) for alternatives in self._stems for atom in alternatives for w in atom}
+        self._edits.update({w: fuzziness(w) for w in self._joined if w})
 
     def _term_weight(self, term: Term) -> float:
         return max(self.idf.get(w, 1.0) for atom in term.atoms for w in atom) if term.atoms else 1.0
@@ -157,39 +176,51 @@ class Matcher:
     def _meets(self, tokens: tuple[Token, ...], j: int) -> list[tuple[int, float, int]]:
         """(term index, weight, tokens covered) for every term met at token ``j``."""
         token = tokens[j]
-        found = []
+        key = (token.stem, token.plain)
+        alone = self._alone.get(key)
+        if alone is None:
+            alone = self._alone[key] = self._meets_alone(token)
+        compound = j + 1 < len(tokens) and (
+            token.stem in self._compound_heads or token.plain in self._compound_heads
+        )
+        if not compound and token.stem not in self._phrases:
+            return alone  # the common case: what the word meets by itself
+        found = {i: (weight, covered) for i, weight, covered in alone}
+        if compound:
+            # The visitor's compound, said (or transcribed) as two words: opendata / open data.
+            nxt = tokens[j + 1]
+            for pair in (token.stem + nxt.stem, token.plain + nxt.plain):
+                for i in self._compounds.get(pair, ()):
+                    if found.get(i, (0.0, 1))[0] < COMPOUND:
+                        found[i] = (COMPOUND, 2)
+        for i, atom in self._phrases.get(token.stem, ()):
+            if tuple(t.stem for t in tokens[j : j + len(atom)]) == atom:
+                found[i] = (EXACT, len(atom))
+        return [(i, weight, covered) for i, (weight, covered) in found.items()]
+
+    def _meets_alone(self, token: Token) -> list[tuple[int, float, int]]:
+        """What a token meets by itself (cached per distinct word: words repeat a lot)."""
+        found: dict[int, float] = {}
         for i, (term, alternatives) in enumerate(zip(self.plan.terms, self._stems, strict=True)):
-            best = (0.0, 1)
             for atom in alternatives:
-                if len(atom) > 1:  # an exact phrase
-                    if tuple(t.stem for t in tokens[j : j + len(atom)]) == atom:
-                        best = max(best, (EXACT, len(atom)))
-                    continue
-                weight = self._word_weight(term, atom[0], token)
-                if weight:
-                    best = max(best, (weight, 1))
-                elif not term.required and j + 1 < len(tokens):
-                    # The visitor's compound, said (or transcribed) as two words: opendata / open data.
-                    pair = token.stem + tokens[j + 1].stem
-                    plain_pair = token.plain + tokens[j + 1].plain
-                    if atom[0] in (pair, plain_pair):
-                        best = max(best, (COMPOUND, 2))
-            if not term.required and self._joined[i]:
+                if len(atom) == 1:
+                    weight = self._word_weight(term, atom[0], token)
+                    if weight > found.get(i, 0.0):
+                        found[i] = weight
+            joined = self._joined[i]
+            if joined and not term.required:
                 # The visitor's two words, transcribed as one: "mee zien" / "meezien", "meezing".
-                joined = self._joined[i]
-                if token.stem == joined or _near(token.stem, joined, fuzziness(joined)):
-                    found.append((i + 1, COMPOUND, 1))
-                    best = max(best, (COMPOUND, 1))
-            if best[0]:
-                found.append((i, best[0], best[1]))
-        return found
+                if token.stem == joined or _near(token.stem, joined, self._edits[joined]):
+                    for k in (i, i + 1):
+                        found[k] = max(found.get(k, 0.0), COMPOUND)
+        return [(i, weight, 1) for i, weight in found.items()]
 
     def _word_weight(self, term: Term, wanted: str, token: Token) -> float:
         if token.stem == wanted:
             return EXACT
         if term.prefix and (token.plain.startswith(wanted) or token.stem.startswith(wanted)):
             return PREFIX
-        if _near(token.stem, wanted, fuzziness(wanted)):
+        if _near(token.stem, wanted, self._edits[wanted]):
             return FUZZY
         return 0.0
 
@@ -224,23 +255,34 @@ class Matcher:
 
         total_weight = sum(self._weights) or 1.0
         coverage = sum(w * m for w, m in zip(self._weights, met, strict=True)) / total_weight
-        stretch, start_token, marks = self._best_stretch(per_token, n)
+        stretch, order, start_token, marks, all_in_stretch = self._best_stretch(per_token, n)
+        pair_weight = sum((self._weights[i] + self._weights[i + 1]) / 2 for i in range(n - 1)) or 1.0
+        score = (
+            STRETCH_SHARE * stretch / total_weight
+            + ORDER_SHARE * (order / pair_weight if n > 1 else stretch / total_weight)
+            + COVERAGE_SHARE * coverage
+        )
         complete = all(met)
-        score = STRETCH_SHARE * stretch / total_weight + COVERAGE_SHARE * coverage
-        if complete:
+        if all_in_stretch:
+            score += COMPLETE_STRETCH_BONUS
+        elif complete:
             score += COMPLETE_BONUS
         first = tokens[start_token].start if start_token is not None else None
         return MomentMatch(
             score=score, matched_terms=sum(1 for m in met if m), complete=complete, marks=marks, first=first
         )
 
-    def _best_stretch(self, per_token, n: int) -> tuple[float, int | None, list[int]]:
-        """The run of at most n + STRETCH_SLACK words meeting the most (weighted) terms."""
+    def _best_stretch(self, per_token, n: int):
+        """The run of at most n + STRETCH_SLACK words meeting the most (weighted) terms.
+
+        Returns (weighted terms met, weighted pairs of consecutive query words met in order,
+        first token, tokens to mark, whether every term is met in it)."""
         width = n + STRETCH_SLACK
         positions = [j for j, found in enumerate(per_token) if found]
-        best = (0.0, None, [])
+        best = (0.0, 0.0, None, [], False)
         for a_index, a in enumerate(positions):
             got: dict[int, float] = {}
+            where: dict[int, list[int]] = {}
             marks: list[int] = []
             for b in positions[a_index:]:
                 if b - a >= width:
@@ -248,10 +290,22 @@ class Matcher:
                 for i, weight, covered in per_token[b]:
                     if weight > got.get(i, 0.0):
                         got[i] = weight
+                    where.setdefault(i, []).append(b)
                     marks.extend(range(b, b + covered))
+            if not got or a not in where.get(min(got), []) and not any(a in w for w in where.values()):
+                continue
             value = sum(self._weights[i] * w for i, w in got.items())
-            if value > best[0] + 1e-9:
-                best = (value, a, sorted(set(marks)))
+            order = 0.0
+            for i in range(n - 1):
+                if (
+                    i in where
+                    and i + 1 in where
+                    and any(0 <= q - p <= PAIR_GAP for p in where[i] for q in where[i + 1])
+                ):
+                    order += (self._weights[i] * got[i] + self._weights[i + 1] * got[i + 1]) / 2
+            key = value + order
+            if key > best[0] + best[1] + 1e-9:
+                best = (value, order, _lead(a, where, n), sorted(set(marks)), len(got) == n)
         return best
 
     # -- what the visitor sees -------------------------------------------------------------------
@@ -268,6 +322,18 @@ class Matcher:
             {k for j in range(len(tokens)) for _, _, c in self._meets(tokens, j) for k in range(j, j + c)}
         )
         return mark_tokens(text, tokens, marks, None)
+
+
+def _lead(first: int, where: dict[int, list[int]], n: int) -> int:
+    """Where the link should start: the first word of an in-order pair of the visitor's
+    words (a lone common word just before the remembered sentence would start it early)."""
+    paired = [
+        p
+        for i in range(n - 1)
+        for p in where.get(i, [])
+        if any(0 <= q - p <= PAIR_GAP for q in where.get(i + 1, []))
+    ]
+    return min(paired) if paired else first
 
 
 def _near(a: str, b: str, edits: int) -> bool:
