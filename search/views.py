@@ -88,6 +88,7 @@ def search_page(request):
         previous_url=_with(request, page=page - 1) if 1 < page <= pages else "",
         next_url=_with(request, page=page + 1) if page < _pages(results) else "",
         suggestions=SUGGESTIONS if not text.strip() or not results.total else [],
+        did_you_mean=results.did_you_mean,
         active_filters=[
             (FACET_LABELS[f], _label(f, v), _toggle(request, f, v)) for f, vs in filters.items() for v in vs
         ],
@@ -176,6 +177,7 @@ def search_api(request):
             "page": page,
             "pages": _pages(results),
             "took_ms": round(results.took_ms, 1),
+            "did_you_mean": results.did_you_mean,
             "sessions": [
                 {
                     "id": hit.session_id,

@@ -98,6 +98,9 @@ class SearchResults:
     hits: list[SessionHit]
     facets: dict[str, list[tuple[str, int]]]  # facet -> [(value, session count)], counts desc
     took_ms: float = 0.0
+    # When little or nothing matched: the query with its unknown words replaced by words the
+    # index holds ("did you mean"), best first.
+    did_you_mean: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -130,7 +133,10 @@ class Retrieved:
 RESCORE_WINDOW = 400
 # Two moments whose best stretches begin within this many seconds are one place in the talk.
 SAME_PLACE_SECONDS = 2.0
-SESSION_FIELDS_SHARE = 0.5  # a session's own fields count half as much as a moment
+SESSION_FIELDS_SHARE = 0.5
+# "Did you mean" is offered when at most this many sessions match, with this many queries.
+FEW_RESULTS = 0
+SUGGESTIONS = 3  # a session's own fields count half as much as a moment
 
 # Years a filter may ask for: a number outside this range means nothing (and overflowed
 # OpenSearch's integer field with a 500).
@@ -199,13 +205,46 @@ class SearchEngine(abc.ABC):
             hits = self._browse_hits(query, retrieved)
         else:
             hits = self._ranked_hits(query, plan, retrieved)
+        did_you_mean = []
+        if not plan.is_empty and retrieved.total <= FEW_RESULTS:
+            did_you_mean = self._did_you_mean(parsed, plan)
         return SearchResults(
             query=query,
             total=retrieved.total,
             hits=hits,
             facets=retrieved.facets,
             took_ms=(time.perf_counter() - started) * 1000,
+            did_you_mean=did_you_mean,
         )
+
+    def _did_you_mean(self, parsed, plan: QueryPlan) -> list[str]:
+        """The visitor's words with each word the index does not hold replaced by the nearest
+        one it does (in any language), best first; nothing when every word is known."""
+        words = [t.atoms[0][0] for t in plan.terms if len(t.atoms) == 1 and len(t.atoms[0]) == 1]
+        if not words:
+            return []
+        frequencies = [self._frequencies(words, lang)[1] for lang in ("nl", "en")]
+        unknown = [w for w in words if not any(f.get(w) for f in frequencies)]
+        options = {}
+        for word in unknown:
+            found = []
+            for lang in ("nl", "en"):
+                found += [w for w in self._similar_words(word, lang, SUGGESTIONS) if w != word]
+            if found:
+                options[word] = list(dict.fromkeys(found))
+        if not options:
+            return []
+        shown = [t.atoms[0][0] if len(t.atoms) == 1 and len(t.atoms[0]) == 1 else None for t in plan.terms]
+        suggestions = []
+        for choice in range(SUGGESTIONS):
+            picked = [
+                (options[w][min(choice, len(options[w]) - 1)] if w in options else w)
+                if w is not None
+                else '"' + " ".join(t.atoms[0]) + '"'
+                for w, t in zip(shown, plan.terms, strict=True)
+            ]
+            suggestions.append(" ".join(picked))
+        return list(dict.fromkeys(suggestions))
 
     def _browse_hits(self, query: SearchQuery, retrieved: Retrieved) -> list[SessionHit]:
         first = (query.page - 1) * query.per_page - retrieved.offset
@@ -305,6 +344,10 @@ class SearchEngine(abc.ABC):
     @abc.abstractmethod
     def _sessions(self, session_ids) -> dict[int, dict]:
         """Display fields of these sessions, as ``session_fields`` writes them."""
+
+    @abc.abstractmethod
+    def _similar_words(self, word: str, lang: str, limit: int) -> list[str]:
+        """Words of the transcripts (as spoken, lower case) nearest to ``word``, best first."""
 
     @abc.abstractmethod
     def _frequencies(self, words: list[str], lang: str) -> tuple[int, dict[str, int]]:

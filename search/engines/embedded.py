@@ -35,7 +35,7 @@ from pathlib import Path
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from search.analysis import LANGUAGES, analyse, analysis_language, stem
+from search.analysis import LANGUAGES, analyse, analysis_language, stem, words
 from search.engines.base import (
     FACETS,
     RESCORE_WINDOW,
@@ -577,6 +577,29 @@ class EmbeddedEngine(SearchEngine):
                     tuple(batch),
                 ):
                     found[sid] = {**json.loads(data), "analysis": lang}
+            return found
+
+        return self._run(read)
+
+    def _similar_words(self, word: str, lang: str, limit: int) -> list[str]:
+        """Stems a couple of letters away, said as they are said in a moment that holds them."""
+
+        def read(connection):
+            vocabulary = self._vocabulary(connection, lang)
+            found = []
+            for variant in vocabulary.near(stem(word, lang), 2 if len(word) >= 4 else 1, limit):
+                row = connection.execute(
+                    f"SELECT text FROM moments WHERE id = (SELECT rowid FROM moment_text_{lang} "
+                    f"WHERE moment_text_{lang} MATCH ? LIMIT 1)",
+                    (_fts_string([variant]),),
+                ).fetchone()
+                spoken = (
+                    [m.group().lower() for m in words(row[0]) if stem(m.group(), lang) == variant]
+                    if row
+                    else []
+                )
+                if spoken:
+                    found.append(spoken[0])
             return found
 
         return self._run(read)

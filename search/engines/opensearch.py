@@ -37,6 +37,7 @@ Index design
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -511,6 +512,48 @@ class OpenSearchEngine(SearchEngine):
             except dsl.NotFoundError:
                 return {}
         return {int(doc["_id"]): _fields(doc["_source"]) for doc in docs if doc.get("found")}
+
+    def _similar_words(self, word: str, lang: str, limit: int) -> list[str]:
+        """The term suggester's nearest indexed terms, each as said in a moment holding it
+        (the highlighter marks the spoken word)."""
+        field = f"text_{lang}"
+        body = {
+            "size": 0,
+            "suggest": {
+                "near": {
+                    "text": word,
+                    "term": {"field": field, "suggest_mode": "always", "max_edits": 2, "size": limit},
+                }
+            },
+        }
+        with self._reachable():
+            try:
+                raw = self.client.search(index=self.alias, body=body)
+            except dsl.NotFoundError:
+                return []
+            options = [
+                o["text"] for entry in raw.get("suggest", {}).get("near", []) for o in entry["options"]
+            ]
+            found = []
+            for term in options:
+                hit = self.client.search(
+                    index=self.alias,
+                    body={
+                        "size": 1,
+                        "_source": False,
+                        "query": {"term": {field: term}},
+                        "highlight": {
+                            "fields": {field: {"number_of_fragments": 1, "fragment_size": 60}},
+                            "pre_tags": ["<mark>"],
+                            "post_tags": ["</mark>"],
+                        },
+                    },
+                )["hits"]["hits"]
+                fragments = hit[0].get("highlight", {}).get(field, []) if hit else []
+                spoken = re.search(r"<mark>(.*?)</mark>", fragments[0]) if fragments else None
+                if spoken:
+                    found.append(spoken.group(1).lower())
+        return found
 
     def _frequencies(self, words: list[str], lang: str) -> tuple[int, dict[str, int]]:
         """Moments of the language, and in how many each word occurs (analysed as indexed)."""

@@ -476,3 +476,105 @@ def test_a_moment_links_to_the_segment_where_its_words_were_said(engine_name, cl
     assert linked["url"] == f"{session.url}?t=12.4"  # floored to hundredths, not t=12 or t=0
     page = client.get(reverse("search:search"), {"q": "lighthouse"}).content.decode()
     assert f'href="{session.url}?t=12.4"' in page
+
+
+# -- transcripts with wrong words (issue: ASR-robust search) -------------------------------------
+
+FILLER_NL = [
+    "Goedemorgen allemaal en welkom bij deze sessie.",
+    "We kijken eerst naar de planning voor volgend jaar.",
+    "Daarna is er tijd voor vragen uit de zaal.",
+]
+
+
+def test_a_misheard_word_still_finds_its_moment(engine_name):
+    texts = FILLER_NL + ["We moeten dit apparaat meezing te nemen naar het lab."] + FILLER_NL
+    session = session_with("Het lab", texts, language="nl")
+    session_with("Andere sessie", ["We moeten morgen vroeg beginnen."], language="nl")
+    service.rebuild()
+
+    results = search("moeten dit apparaat mee zien")
+
+    assert results.hits[0].session_id == session.pk
+    best = results.hits[0].moments[0]
+    assert 30.0 <= best.at <= 40.0  # the fourth line, said from 30 s
+    assert "<mark>apparaat</mark>" in best.snippet_html
+
+
+def test_a_full_match_outranks_a_partial_one(engine_name):
+    partial = session_with("Begroting", ["The council approved the budget for next year."])
+    full = session_with("Openness", ["Every budget is published as open data by the council."])
+    service.rebuild()
+
+    results = search("open data budget council")
+
+    assert [h.session_id for h in results.hits] == [full.pk, partial.pk]
+    assert results.hits[0].score > results.hits[1].score
+
+
+@pytest.mark.parametrize(
+    ("spoken", "typed"),
+    [("Wij publiceren alles als open data.", "opendata"), ("Alles is opendata.", "open data")],
+)
+def test_a_compound_meets_its_parts(engine_name, spoken, typed):
+    session = session_with("Gegevens", FILLER_NL + [spoken], language="nl")
+    session_with("Ruis", ["Niets over gegevens hier."], language="nl")
+    service.rebuild()
+
+    results = search(typed)
+
+    assert results.hits and results.hits[0].session_id == session.pk, typed
+    assert results.hits[0].moments and "<mark>" in results.hits[0].moments[0].snippet_html
+
+
+def test_a_quoted_phrase_stays_exact(engine_name):
+    exact = session_with("Open data", ["We publish open data every week."])
+    session_with("Data is open", ["The data is open to everyone."])
+    service.rebuild()
+
+    results = search('"open data"')
+
+    assert [h.session_id for h in results.hits] == [exact.pk]
+    assert results.hits[0].moments[0].snippet_html.count("<mark>") == 2
+
+
+def test_a_word_found_nowhere_gives_no_result_and_a_suggestion(engine_name, client):
+    session_with("Budgets", ["The budget was discussed at length."])
+    service.rebuild()
+
+    results = search("bidgit")
+
+    assert results.total == 0 and not results.hits
+    assert "budget" in results.did_you_mean
+    assert "budget" in client.get("/api/search/", {"q": "bidgit"}).json()["did_you_mean"]
+    assert search("budget").did_you_mean == []
+
+
+@pytest.mark.parametrize(
+    ("typed", "spoken"),
+    [
+        ("accesibility", "Accessibility matters for every website."),
+        ("duurza", "Een duurzaam gebouw bespaart energie."),
+        ("experimnten", "We doen experimenten met nieuwe werkvormen."),
+    ],
+)
+def test_typos_and_unfinished_last_words_still_find(engine_name, typed, spoken):
+    language = "en" if typed == "accesibility" else "nl"
+    session = session_with("Target", [spoken], language=language)
+    session_with("Other", ["Something else entirely."], language=language)
+    service.rebuild()
+
+    results = search(typed)
+
+    assert [h.session_id for h in results.hits] == [session.pk], typed
+
+
+def test_one_moment_per_place_in_the_talk(engine_name):
+    # Short segments make overlapping windows that share the matching segment.
+    session = session_with("Captions", [f"Line {n} about captions and subtitles." for n in range(12)])
+    service.rebuild()
+
+    moments = search("captions").hits[0].moments
+
+    places = [m.at for m in moments]
+    assert len(places) == len(set(places)) and session.pk
