@@ -277,8 +277,10 @@ def main():
             else:
                 results[engine] = measure(engine, args, workdir)
     print(f"\nFindability on {args.queries} ({results[engines[0]]['queries']} queries)\n")
+    header = ("engine", "recall@3", "MRR", "no result", "WER", "p95 ms", "transcribe s")
     print(
-        f"{'engine':<12}{'recall@3':>10}{'MRR':>8}{'no result':>11}{'WER':>7}{'p95 ms':>8}{'transcribe s':>14}"
+        f"{header[0]:<12}"
+        + "".join(f"{h:>{w}}" for h, w in zip(header[1:], (10, 8, 11, 7, 8, 14), strict=True))
     )
     for engine, r in results.items():
         print(
