@@ -154,8 +154,8 @@ def _digest(recording) -> str:
 def word_error_rate(folder: Path, programme: Path) -> float:
     """WER of all transcripts against the reference lines (``<file>.json`` beside each file)."""
     from library.models import SessionPage
-    from transcripts.models import Transcript
     from transcripts.accuracy import word_error_rate as wer
+    from transcripts.models import Transcript
 
     references, hypotheses = [], []
     for row in csv.DictReader(programme.open(encoding="utf-8-sig")):
