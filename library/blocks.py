@@ -7,11 +7,13 @@ import re
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from wagtail import blocks
 
 from .templatetags.library_tags import timestamp
 
-TIMECODE_HELP = "Seconds (95), minutes:seconds (1:35) or hours:minutes:seconds (1:01:35)."
+TIMECODE_HELP = gettext_lazy("Seconds (95), minutes:seconds (1:35) or hours:minutes:seconds (1:01:35).")
 _TIMECODE = re.compile(r"^(?:(\d+):)?(?:(\d+):)?(\d+(?:[.,]\d+)?)$")
 
 
@@ -52,7 +54,10 @@ class TimecodeField(forms.CharField):
         try:
             return parse_timecode(value)
         except ValueError:
-            raise ValidationError(f"“{value}” is not a time. {TIMECODE_HELP}", code="invalid") from None
+            raise ValidationError(
+                _("“%(value)s” is not a time. %(help)s") % {"value": value, "help": TIMECODE_HELP},
+                code="invalid",
+            ) from None
 
 
 class TimecodeBlock(blocks.FieldBlock):
@@ -83,26 +88,34 @@ class TimecodeBlock(blocks.FieldBlock):
 
 
 class SessionTeaserBlock(blocks.StructBlock):
-    session = blocks.PageChooserBlock(page_type="library.SessionPage")
-    note = blocks.TextBlock(required=False, help_text="Why this session belongs here (optional).")
+    session = blocks.PageChooserBlock(page_type="library.SessionPage", label=gettext_lazy("Session"))
+    note = blocks.TextBlock(
+        required=False,
+        label=gettext_lazy("Note"),
+        help_text=gettext_lazy("Why this session belongs here (optional)."),
+    )
 
     class Meta:
         icon = "media"
-        label = "Session"
+        label = gettext_lazy("Session")
         template = "library/blocks/session_teaser.html"
 
 
 class ClipBlock(blocks.StructBlock):
     """A moment of a session: start, end and a note; renders as a card linking to it."""
 
-    session = blocks.PageChooserBlock(page_type="library.SessionPage")
-    start = TimecodeBlock()
-    end = TimecodeBlock()
-    note = blocks.TextBlock(required=False, help_text="What happens in this clip (optional).")
+    session = blocks.PageChooserBlock(page_type="library.SessionPage", label=gettext_lazy("Session"))
+    start = TimecodeBlock(label=gettext_lazy("Start"))
+    end = TimecodeBlock(label=gettext_lazy("End"))
+    note = blocks.TextBlock(
+        required=False,
+        label=gettext_lazy("Note"),
+        help_text=gettext_lazy("What happens in this clip (optional)."),
+    )
 
     class Meta:
         icon = "time"
-        label = "Clip"
+        label = gettext_lazy("Clip")
         template = "library/blocks/clip.html"
 
     def clean(self, value):
@@ -112,8 +125,8 @@ class ClipBlock(blocks.StructBlock):
             raise blocks.StructBlockValidationError(
                 block_errors={
                     "end": ValidationError(
-                        f"The clip must end after it starts: end {format_timecode(end)} "
-                        f"is not after start {format_timecode(start)}."
+                        _("The clip must end after it starts: end %(end)s is not after start %(start)s.")
+                        % {"end": format_timecode(end), "start": format_timecode(start)}
                     )
                 }
             )
@@ -122,8 +135,8 @@ class ClipBlock(blocks.StructBlock):
             raise blocks.StructBlockValidationError(
                 block_errors={
                     "end": ValidationError(
-                        f"The clip ends at {format_timecode(end)}, after the end of the recording "
-                        f"({format_timecode(duration)})."
+                        _("The clip ends at %(end)s, after the end of the recording (%(duration)s).")
+                        % {"end": format_timecode(end), "duration": format_timecode(duration)}
                     )
                 }
             )
@@ -131,7 +144,9 @@ class ClipBlock(blocks.StructBlock):
 
 
 class ThemeBodyBlock(blocks.StreamBlock):
-    text = blocks.RichTextBlock(features=["h2", "h3", "bold", "italic", "link", "ol", "ul"])
+    text = blocks.RichTextBlock(
+        features=["h2", "h3", "bold", "italic", "link", "ol", "ul"], label=gettext_lazy("Text")
+    )
     session = SessionTeaserBlock()
     clip = ClipBlock()
 

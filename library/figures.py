@@ -10,21 +10,26 @@ may not import them (e.g. "hours transcribed" needs transcripts):
 from dataclasses import dataclass
 
 from django.db.models import Sum
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 from wagtail import hooks
 
 
 @dataclass(frozen=True)
 class Figure:
-    value: str  # already formatted for people ("107", "38.5 hours")
-    label: str  # what it counts ("Sessions", "Recorded")
+    value: str  # already formatted for people, in the active language ("107", "38,5 uur")
+    label: str  # what it counts ("Sessies", "Opgenomen")
 
 
 def format_hours(seconds: float | None) -> str:
-    """'38.5 hours'; under an hour in minutes ('12 min'), so a small library doesn't read '0.0'."""
+    """'38.5 hours' ('38,5 uur'); under an hour in minutes ('12 min'), so a small library
+    doesn't read '0.0'. In the active language, decimal comma and all."""
     seconds = seconds or 0.0
+    if not seconds:
+        return _("0 hours")
     if seconds < 3600:
-        return f"{max(1, round(seconds / 60))} min" if seconds else "0 hours"
-    return f"{seconds / 3600:.1f} hours"
+        return _("%(minutes)s min") % {"minutes": max(1, round(seconds / 60))}
+    return _("%(hours)s hours") % {"hours": number_format(seconds / 3600, 1)}
 
 
 def library_figures(request) -> list[Figure]:
@@ -34,8 +39,8 @@ def library_figures(request) -> list[Figure]:
     sessions = SessionPage.objects.live().public()
     seconds = sessions.aggregate(total=Sum("duration"))["total"]
     return [
-        Figure(f"{sessions.count()}", "Sessions"),
-        Figure(format_hours(seconds), "Recorded"),
+        Figure(number_format(sessions.count(), force_grouping=True), _("Sessions")),
+        Figure(format_hours(seconds), _("Recorded")),
     ]
 
 

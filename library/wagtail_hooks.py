@@ -1,3 +1,4 @@
+from django.utils.translation import gettext_lazy as _
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
@@ -27,7 +28,7 @@ class EventViewSet(SnippetViewSet):
 
 
 class LibraryViewSetGroup(SnippetViewSetGroup):
-    menu_label = "People & events"
+    menu_label = _("People & events")
     menu_icon = "group"
     menu_order = 300
     items = (SpeakerViewSet, OrganisationViewSet, EventViewSet)

@@ -92,12 +92,15 @@ def retry_transcript(request, pk: int):
     transcript = get_object_or_404(Transcript.objects.select_related("recording"), pk=pk)
     title = transcript.recording.title
     if transcription.retry(transcript):
-        messages.success(request, f"“{title}” is queued for transcription again.")
+        messages.success(request, _("“%(title)s” is queued for transcription again.") % {"title": title})
     else:
         messages.warning(
             request,
-            f"“{title}” was not queued: its transcript was corrected by an editor. To replace the "
-            "corrections with a new machine transcript, use Retry in the Transcripts listing.",
+            _(
+                "“%(title)s” was not queued: its transcript was corrected by an editor. To replace the "
+                "corrections with a new machine transcript, use Retry in the Transcripts listing."
+            )
+            % {"title": title},
         )
     back = reverse("editor_reports:transcription")
     status = request.POST.get("status")

@@ -1,4 +1,5 @@
 from django.urls import include, path, reverse
+from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.components import Component
@@ -16,7 +17,7 @@ def register_admin_urls():
 @hooks.register("register_reports_menu_item")
 def register_transcription_report():
     return MenuItem(
-        "Transcription queue", reverse("editor_reports:transcription"),
+        _("Transcription queue"), reverse("editor_reports:transcription"),
         name="transcription-queue", icon_name="time", order=150,
     )  # fmt: skip
 
@@ -24,7 +25,7 @@ def register_transcription_report():
 @hooks.register("register_reports_menu_item")
 def register_search_insights_report():
     return MenuItem(
-        "Search insights", reverse("editor_reports:search_insights"),
+        _("Search insights"), reverse("editor_reports:search_insights"),
         name="search-insights", icon_name="search", order=160,
     )  # fmt: skip
 

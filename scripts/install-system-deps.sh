@@ -7,6 +7,7 @@ mode="${1:-run}"
 need=()
 command -v ffmpeg >/dev/null || need+=(ffmpeg)
 command -v espeak-ng >/dev/null || need+=(espeak-ng)
+command -v msgfmt >/dev/null || need+=(gettext)  # compiles the translations (make install)
 if [ "$mode" = test ]; then
   command -v java >/dev/null || need+=(openjdk-17-jre-headless)
   command -v mvn >/dev/null || need+=(maven)

@@ -5,6 +5,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator
 
+from django.conf import settings
+from django.utils import translation
+
 from library.access import visible_sessions
 from library.models import SessionPage, ThemePage
 from search.analysis import analysis_language
@@ -101,6 +104,13 @@ def _poster_url(session: SessionPage) -> str:
         return ""
 
 
+def _canonical_url(session: SessionPage) -> str:
+    """The session's URL in the site's default language (unprefixed), whoever indexes it;
+    the search views show it in the visitor's language (search.views.localized_url)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return session.get_url() or session.url_path
+
+
 def session_document(session: SessionPage) -> SessionDocument:
     transcript = _transcript(session)
     moments = build_moments(transcript.segments.order_by("index")) if transcript else ()
@@ -111,7 +121,7 @@ def session_document(session: SessionPage) -> SessionDocument:
     return SessionDocument(
         session_id=session.pk,
         title=session.title,
-        url=session.get_url() or session.url_path,
+        url=_canonical_url(session),
         summary=session.summary or "",
         language=language,
         speakers=tuple(session.speaker_names),

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from django.core.cache import cache
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from library.access import visible_sessions
 from search.documents import all_documents, searchable_sessions, session_document
@@ -145,7 +146,7 @@ def search(
     )
     if not 1 <= page <= MAX_PAGE:
         _log(query, error="bad page")
-        raise QueryError(f"Choose a page between 1 and {MAX_PAGE}.")
+        raise QueryError(_("Choose a page between 1 and %(last)d.") % {"last": MAX_PAGE})
     try:
         results = get_engine().search(query)
     except QueryError as error:

@@ -6,21 +6,25 @@ import math
 
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.urls import translate_url
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from search import service
 from search.engines.base import FACETS, EngineUnavailable, QueryError, SearchResults
 
 FACET_LABELS = {
-    "theme": "Theme",
-    "speaker": "Speaker",
-    "organisation": "Organisation",
-    "event": "Event",
-    "year": "Year",
-    "language": "Language",
+    "theme": _("Theme"),
+    "speaker": _("Speaker"),
+    "organisation": _("Organisation"),
+    "event": _("Event"),
+    "year": _("Year"),
+    "language": _("Language"),
 }
-LANGUAGE_LABELS = {"nl": "Dutch", "en": "English"}
-UNAVAILABLE = (
+# Facet values for the spoken language, in the visitor's language ("Nederlands" / "Dutch").
+LANGUAGE_LABELS = {"nl": _("Dutch"), "en": _("English")}
+UNAVAILABLE = _(
     "Search is unavailable at the moment. Please try again in a few minutes; "
     "all sessions can still be watched."
 )
@@ -44,6 +48,12 @@ def link_seconds(start: float) -> str:
     19.84 -> 19) would light up the segment before the one with the words."""
     hundredths = math.floor(round(max(start, 0.0) * 100, 6))  # round: 0.29 * 100 is 28.99...
     return f"{hundredths // 100}.{hundredths % 100:02d}".rstrip("0").rstrip(".")
+
+
+def localized_url(url: str) -> str:
+    """A session URL from the index, in the visitor's language (the index keeps one URL per
+    session: /en/... pages are the same pages under the English prefix)."""
+    return translate_url(url, get_language()) if url.startswith("/") else url
 
 
 def moment_url(url: str, start: float) -> str:
@@ -102,16 +112,18 @@ def jump_to(moment) -> float:
 
 
 def _hit_context(hit):
+    url = localized_url(hit.url)
     return {
         "hit": hit,
+        "url": url,
         "moments": [
-            {"moment": m, "time": jump_to(m), "url": moment_url(hit.url, jump_to(m))} for m in hit.moments
+            {"moment": m, "time": jump_to(m), "url": moment_url(url, jump_to(m))} for m in hit.moments
         ],
     }
 
 
 def _label(facet: str, value: str) -> str:
-    return LANGUAGE_LABELS.get(value, value) if facet == "language" else value
+    return str(LANGUAGE_LABELS.get(value, value)) if facet == "language" else value
 
 
 def _with(request, **changes) -> str:
@@ -143,7 +155,7 @@ def _facet_context(request, results: SearchResults, filters):
         facets.append(
             {
                 "name": facet,
-                "label": FACET_LABELS[facet],
+                "label": str(FACET_LABELS[facet]),
                 "values": [
                     {
                         "value": value,
@@ -164,7 +176,7 @@ def search_api(request):
     try:
         text, filters, page, results = _run_search(request)
     except EngineUnavailable:
-        return JsonResponse({"error": UNAVAILABLE}, status=503)
+        return JsonResponse({"error": str(UNAVAILABLE)}, status=503)
     except QueryError as error:
         return JsonResponse(
             {"error": str(error), "sessions": [], "facets": {}, "total": 0, "page": 1, "pages": 0}
@@ -182,7 +194,7 @@ def search_api(request):
                 {
                     "id": hit.session_id,
                     "title": hit.title,
-                    "url": hit.url,
+                    "url": localized_url(hit.url),
                     "event": hit.event,
                     "date": hit.date,
                     "year": hit.year,
@@ -198,7 +210,7 @@ def search_api(request):
                             "end": m.end,
                             "at": jump_to(m),  # where the link starts playing
                             "snippet_html": m.snippet_html,
-                            "url": moment_url(hit.url, jump_to(m)),
+                            "url": moment_url(localized_url(hit.url), jump_to(m)),
                         }
                         for m in hit.moments
                     ],

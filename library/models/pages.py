@@ -5,6 +5,7 @@ from datetime import date
 
 from django.db import models
 from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail import hooks
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
@@ -23,26 +24,30 @@ from ..figures import site_figures
 from ..panels import HookPanel
 
 LANGUAGE_CHOICES = [
-    ("nl", "Dutch"),
-    ("en", "English"),
-    ("auto", "Detect automatically"),
+    ("nl", _("Dutch")),
+    ("en", _("English")),
+    ("auto", _("Detect automatically")),
 ]
 
 
 class HomePage(Page):
-    intro = RichTextField(blank=True)
+    intro = RichTextField(_("intro"), blank=True)
 
     content_panels = Page.content_panels + [
         FieldPanel("intro"),
         InlinePanel(
             "featured_theme_links",
-            label="Featured theme",
-            heading="Featured themes",
-            help_text="Themes shown first on the home page, in this order.",
+            label=_("Featured theme"),
+            heading=_("Featured themes"),
+            help_text=_("Themes shown first on the home page, in this order."),
         ),
     ]
     subpage_types = ["library.SessionPage", "library.ThemeIndexPage"]
     max_count = 1
+
+    class Meta:
+        verbose_name = _("home page")
+        verbose_name_plural = _("home pages")
 
     @classmethod
     def of_default_site(cls) -> "HomePage | None":
@@ -75,7 +80,9 @@ class HomePage(Page):
 
 class HomeFeaturedTheme(Orderable):
     page = ParentalKey(HomePage, on_delete=models.CASCADE, related_name="featured_theme_links")
-    theme = models.ForeignKey("library.ThemePage", on_delete=models.CASCADE, related_name="+")
+    theme = models.ForeignKey(
+        "library.ThemePage", on_delete=models.CASCADE, related_name="+", verbose_name=_("theme")
+    )
 
     panels = [FieldPanel("theme")]
 
@@ -84,41 +91,58 @@ class SessionPage(Page):
     """One recorded session of an event."""
 
     event = models.ForeignKey(
-        "library.Event", null=True, blank=True, on_delete=models.SET_NULL, related_name="sessions"
+        "library.Event",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="sessions",
+        verbose_name=_("event"),
     )
-    date = models.DateField(null=True, blank=True)
-    organisations = ParentalManyToManyField("library.Organisation", blank=True, related_name="sessions")
+    date = models.DateField(_("date"), null=True, blank=True)
+    organisations = ParentalManyToManyField(
+        "library.Organisation", blank=True, related_name="sessions", verbose_name=_("organisations")
+    )
     language = models.CharField(
+        _("language"),
         max_length=4,
         choices=LANGUAGE_CHOICES,
         default="nl",
-        help_text="Spoken language; passed to the transcriber. 'Detect' picks among nl/en.",
+        help_text=_(
+            "Spoken language; passed to the transcriber. "
+            "“Detect automatically” chooses between Dutch and English."
+        ),
     )
-    summary = models.TextField(blank=True)
+    summary = models.TextField(_("summary"), blank=True)
     recording = models.ForeignKey(
         "library.Recording",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="sessions",
+        verbose_name=_("recording"),
     )
-    duration = models.FloatField(null=True, blank=True, editable=False, help_text="Seconds")
+    duration = models.FloatField(_("duration"), null=True, blank=True, editable=False, help_text=_("Seconds"))
     poster = models.ForeignKey(
-        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("poster"),
     )
 
     content_panels = Page.content_panels + [
         MultiFieldPanel(
             [FieldPanel("event"), FieldPanel("date"), FieldPanel("language")],
-            heading="Session",
+            heading=_("Session"),
         ),
-        InlinePanel("speaker_links", label="Speakers", heading="Speakers"),
+        InlinePanel("speaker_links", label=_("Speaker"), heading=_("Speakers")),
         FieldPanel("organisations"),
         FieldPanel("summary"),
         MediaChooserPanel("recording"),
         FieldPanel("poster"),
         # Status from other apps (the transcript: status, error, retry), via a hook.
-        HookPanel("session_page_admin_panels", heading="Transcript"),
+        HookPanel("session_page_admin_panels", heading=_("Transcript")),
     ]
 
     search_fields = Page.search_fields + [
@@ -146,6 +170,10 @@ class SessionPage(Page):
 
     parent_page_types = ["library.HomePage"]
     subpage_types = []
+
+    class Meta:
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
 
     @cached_property
     def speakers(self):
@@ -226,7 +254,9 @@ class SessionPage(Page):
 
 class SessionSpeaker(Orderable):
     page = ParentalKey(SessionPage, on_delete=models.CASCADE, related_name="speaker_links")
-    speaker = models.ForeignKey("library.Speaker", on_delete=models.CASCADE, related_name="session_links")
+    speaker = models.ForeignKey(
+        "library.Speaker", on_delete=models.CASCADE, related_name="session_links", verbose_name=_("speaker")
+    )
 
     panels = [FieldPanel("speaker")]
 
@@ -235,11 +265,15 @@ class SessionSpeaker(Orderable):
 
 
 class ThemeIndexPage(Page):
-    intro = RichTextField(blank=True)
+    intro = RichTextField(_("intro"), blank=True)
 
     content_panels = Page.content_panels + [FieldPanel("intro")]
     parent_page_types = ["library.HomePage"]
     subpage_types = ["library.ThemePage"]
+
+    class Meta:
+        verbose_name = _("theme index")
+        verbose_name_plural = _("theme indexes")
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
@@ -253,21 +287,26 @@ class ThemePage(Page):
     """A curated theme: intro text, an ordered list of sessions, and a body of text,
     session teasers and clips (moments of a session)."""
 
-    intro = RichTextField(blank=True)
+    intro = RichTextField(_("intro"), blank=True)
     body = StreamField(
         ThemeBodyBlock(),
         blank=True,
-        help_text="Text, session teasers and clips: a moment of a session with a start and end time.",
+        verbose_name=_("body"),
+        help_text=_("Text, session teasers and clips: a moment of a session with a start and end time."),
     )
 
     content_panels = Page.content_panels + [
         FieldPanel("intro"),
-        InlinePanel("session_links", label="Sessions", heading="Sessions in this theme"),
+        InlinePanel("session_links", label=_("Session"), heading=_("Sessions in this theme")),
         FieldPanel("body"),
     ]
     search_fields = Page.search_fields + [index.SearchField("intro"), index.SearchField("body")]
     parent_page_types = ["library.ThemeIndexPage"]
     subpage_types = []
+
+    class Meta:
+        verbose_name = _("theme")
+        verbose_name_plural = _("themes")
 
     def card(self) -> dict:
         """What the theme index shows of this theme: how many sessions, and the first one's poster."""
@@ -300,7 +339,9 @@ class ThemePage(Page):
 
 class ThemeSession(Orderable):
     theme = ParentalKey(ThemePage, on_delete=models.CASCADE, related_name="session_links")
-    session = models.ForeignKey(SessionPage, on_delete=models.CASCADE, related_name="theme_links")
+    session = models.ForeignKey(
+        SessionPage, on_delete=models.CASCADE, related_name="theme_links", verbose_name=_("session")
+    )
 
     panels = [FieldPanel("session")]
 

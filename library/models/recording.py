@@ -4,6 +4,7 @@ from pathlib import Path
 
 from django.core.files import File
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from wagtail.models import Collection
 from wagtailmedia.models import AbstractMedia
 
@@ -12,7 +13,8 @@ class Recording(AbstractMedia):
     admin_form_fields = ("title", "file", "collection", "thumbnail", "tags")
 
     class Meta(AbstractMedia.Meta):
-        verbose_name = "recording"
+        verbose_name = _("recording")
+        verbose_name_plural = _("recordings")
 
     @classmethod
     def store(cls, path: Path, title: str, media_type: str, filename: str | None = None, **fields):

@@ -3,20 +3,25 @@
 from django.db import models
 from django.urls import reverse
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.search import index
 
 
 class Organisation(index.Indexed, models.Model):
-    name = models.CharField(max_length=255, unique=True)
-    slug = models.SlugField(max_length=255, unique=True, blank=True)
-    description = models.TextField(blank=True)
+    name = models.CharField(_("name"), max_length=255, unique=True)
+    slug = models.SlugField(
+        _("slug"), max_length=255, unique=True, blank=True, help_text=_("Made from the name when left empty.")
+    )
+    description = models.TextField(_("description"), blank=True)
 
     panels = [FieldPanel("name"), FieldPanel("slug"), FieldPanel("description")]
     search_fields = [index.SearchField("name"), index.AutocompleteField("name")]
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
 
     def __str__(self):
         return self.name
@@ -33,11 +38,18 @@ class Organisation(index.Indexed, models.Model):
 
 
 class Speaker(index.Indexed, models.Model):
-    name = models.CharField(max_length=255)
-    slug = models.SlugField(max_length=255, unique=True, blank=True)
-    role = models.CharField(max_length=255, blank=True, help_text="Job title or role")
+    name = models.CharField(_("name"), max_length=255)
+    slug = models.SlugField(
+        _("slug"), max_length=255, unique=True, blank=True, help_text=_("Made from the name when left empty.")
+    )
+    role = models.CharField(_("role"), max_length=255, blank=True, help_text=_("Job title or role"))
     organisation = models.ForeignKey(
-        Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="speakers"
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="speakers",
+        verbose_name=_("organisation"),
     )
 
     panels = [FieldPanel("name"), FieldPanel("slug"), FieldPanel("role"), FieldPanel("organisation")]
@@ -45,6 +57,8 @@ class Speaker(index.Indexed, models.Model):
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("speaker")
+        verbose_name_plural = _("speakers")
 
     def __str__(self):
         return self.name
@@ -60,15 +74,17 @@ class Speaker(index.Indexed, models.Model):
 
 
 class Event(index.Indexed, models.Model):
-    name = models.CharField(max_length=255)
-    year = models.PositiveIntegerField()
-    description = models.TextField(blank=True)
+    name = models.CharField(_("name"), max_length=255)
+    year = models.PositiveIntegerField(_("year"))
+    description = models.TextField(_("description"), blank=True)
 
     panels = [FieldPanel("name"), FieldPanel("year"), FieldPanel("description")]
     search_fields = [index.SearchField("name"), index.FilterField("year")]
 
     class Meta:
         ordering = ["-year", "name"]
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
         constraints = [models.UniqueConstraint(fields=["name", "year"], name="unique_event_per_year")]
 
     def __str__(self):

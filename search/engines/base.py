@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from search.engines.errors import EngineUnavailable as EngineUnavailable  # re-exported
 from search.engines.errors import QueryError
+from search.engines.errors import visitor_message as _
 from search.engines.matching import Matcher, QueryPlan, idf, plan_query
 from search.engines.query_syntax import parse_query
 
@@ -150,13 +151,18 @@ def checked_filters(selected: dict[str, list[str]] | None) -> dict[str, list[str
     filters: dict[str, list[str]] = {}
     for facet, values in (selected or {}).items():
         if facet not in FACETS:
-            raise QueryError(f"Unknown filter {facet!r}; choose from {', '.join(FACETS)}.")
+            raise QueryError(
+                _("Unknown filter %(filter)r; choose from %(filters)s.")
+                % {"filter": facet, "filters": ", ".join(FACETS)}
+            )
         values = list(dict.fromkeys(str(v).strip() for v in values if str(v).strip()))
         if not values:
             continue
         if facet == "year":
             if not all(v.isdigit() and int(v) in YEAR_RANGE for v in values):
-                raise QueryError(f"Year must be a number from 1 to 9999, not {values!r}.")
+                raise QueryError(
+                    _("Year must be a number from 1 to 9999, not %(values)r.") % {"values": values}
+                )
             values = [str(int(v)) for v in values]
         filters[facet] = values
     return filters
@@ -196,7 +202,7 @@ class SearchEngine(abc.ABC):
         Raises EngineUnavailable when the engine cannot be reached."""
         started = time.perf_counter()
         if query.page < 1 or query.per_page < 1:
-            raise QueryError("Page and page size must be positive numbers.")
+            raise QueryError(_("Page and page size must be positive numbers."))
         parsed = parse_query(query.text)
         filters = checked_filters(query.filters)
         plan = plan_query(parsed)

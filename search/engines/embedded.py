@@ -49,6 +49,7 @@ from search.engines.base import (
     SessionDocument,
     session_fields,
 )
+from search.engines.errors import visitor_message as _
 from search.engines.matching import QueryPlan, Term, compound_splits, fuzziness
 
 # Fuzzy forms of one word looked up in the index (the most frequent first).
@@ -280,7 +281,7 @@ class EmbeddedEngine(SearchEngine):
             return work(connection)
         except sqlite3.OperationalError as error:
             if "fts5" in str(error):  # our parser should make this impossible; never a 500
-                raise QueryError("This search could not be understood; try plain words.") from error
+                raise QueryError(_("This search could not be understood; try plain words.")) from error
             self._forget(connection)
             raise EngineUnavailable(f"The search index at {self.path} failed: {error}") from error
         except sqlite3.DatabaseError as error:

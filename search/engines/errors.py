@@ -7,3 +7,15 @@ class QueryError(ValueError):
 
 class EngineUnavailable(RuntimeError):
     """The engine cannot be reached; callers answer 503 and keep pending changes."""
+
+
+def visitor_message(message: str) -> str:
+    """``message`` in the visitor's language (a QueryError is shown to them). Engines don't need
+    Django, so outside a configured project the English message is returned as it is."""
+    from django.conf import settings
+
+    if not settings.configured:
+        return message
+    from django.utils.translation import gettext
+
+    return gettext(message)

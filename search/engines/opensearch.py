@@ -57,6 +57,7 @@ from search.engines.base import (
     SearchQuery,
     SessionDocument,
 )
+from search.engines.errors import visitor_message as _
 from search.engines.matching import COMPOUND, FUZZY, PREFIX, QueryPlan, compound_splits, fuzziness
 
 ANALYSIS_LANGUAGES = ("nl", "en")
@@ -438,7 +439,10 @@ class OpenSearchEngine(SearchEngine):
         """One request for the candidates (and the matching sessions), one for the facets."""
         first = (query.page - 1) * query.per_page
         if first + query.per_page > MAX_RESULT_WINDOW:
-            raise QueryError(f"Results can be paged up to {MAX_RESULT_WINDOW} sessions; refine the search.")
+            raise QueryError(
+                _("Results can be paged up to %(sessions)d sessions; refine the search.")
+                % {"sessions": MAX_RESULT_WINDOW}
+            )
         selected, visible = self._filter_queries(filters), _visible_filter(query)
         with self._reachable():
             try:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from search.analysis import words
 from search.engines.errors import QueryError
+from search.engines.errors import visitor_message as _
 
 # Every word becomes clauses over several fields: a 1,000-word query took 20 s on OpenSearch
 # at 10x. Both engines refuse alike.
@@ -39,6 +40,13 @@ class ParsedQuery:
 _TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 
 
+def _too_long() -> str:
+    return _("The search is too long: use at most %(words)d words and %(characters)d characters.") % {
+        "words": MAX_QUERY_WORDS,
+        "characters": MAX_QUERY_CHARS,
+    }
+
+
 def parse_query(text: str) -> ParsedQuery:
     """Read a visitor's query into words, "phrases", ``a OR b`` and ``-excluded``.
 
@@ -46,9 +54,7 @@ def parse_query(text: str) -> ParsedQuery:
     input can reach FTS5 as syntax; an unbalanced quote runs to the end of the query."""
     text = (text or "").strip()
     if len(text) > MAX_QUERY_CHARS:
-        raise QueryError(
-            f"The search is too long: use at most {MAX_QUERY_WORDS} words and {MAX_QUERY_CHARS} characters."
-        )
+        raise QueryError(_too_long())
     required: list[Clause] = []
     excluded: list[list[str]] = []
     pending_or = False
@@ -82,9 +88,7 @@ def parse_query(text: str) -> ParsedQuery:
                 required.append(clause)
     parsed = ParsedQuery(required, excluded)
     if len(parsed.all_words()) + sum(map(len, excluded)) > MAX_QUERY_WORDS:
-        raise QueryError(
-            f"The search is too long: use at most {MAX_QUERY_WORDS} words and {MAX_QUERY_CHARS} characters."
-        )
+        raise QueryError(_too_long())
     if excluded and not required:
-        raise QueryError("Add a word to search for, not only words to leave out (-word).")
+        raise QueryError(_("Add a word to search for, not only words to leave out (-word)."))
     return parsed

@@ -1,0 +1,164 @@
+"""Every public page renders in Dutch without English UI text, and in English.
+
+The pages are built from Dutch content (plus one English session, whose content carries
+lang="en"), so any English left in what a visitor reads or hears (text, <title>,
+aria-label, placeholder, alt) is a UI string that escaped translation."""
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+from django.utils import translation
+
+from library.models import Event, Organisation, Speaker, ThemePage
+from search import service
+from tests.search.helpers import make_theme, session_with
+
+pytestmark = pytest.mark.django_db
+
+# Words of English UI that are not Dutch words (nor names in the fixtures below).
+ENGLISH = set(
+    """the and of with search sessions session speakers speaker latest summary results found
+    showing page transcript recording recordings skip content themes every what said yet from for
+    this your try filter filters remove previous next download captions language dutch english
+    organisations organisation share play clip whole available prepared please later check select
+    line lines mistakes automatically made related home library figures hours transcribed recorded
+    not sort newest oldest title longest year event theme all no none only about back close copy
+    copied link here minute minutes seconds watch listen video audio""".split()
+)
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+READ_ATTRIBUTES = ("aria-label", "placeholder", "title", "alt")
+
+
+class ReadText(HTMLParser):
+    """What a visitor reads or hears of a page, outside content marked as another language."""
+
+    def __init__(self, language: str):
+        super().__init__(convert_charrefs=True)
+        self.language, self.stack, self.parts = language, [], []
+
+    def _skipping(self) -> bool:
+        return any(skip for _tag, skip in self.stack)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        lang = attrs.get("lang")
+        skip = tag in ("script", "style") or (lang is not None and not lang.startswith(self.language))
+        if tag == "html":
+            skip = False
+        if not skip and not self._skipping():
+            self.parts += [attrs[a] for a in READ_ATTRIBUTES if attrs.get(a)]
+            if tag == "input" and attrs.get("type") in ("submit", "button") and attrs.get("value"):
+                self.parts.append(attrs["value"])
+        if tag not in VOID:
+            self.stack.append((tag, skip))
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+        if tag not in VOID:
+            self.stack.pop()
+
+    def handle_endtag(self, tag):
+        while self.stack:
+            open_tag, _skip = self.stack.pop()
+            if open_tag == tag:
+                break
+
+    def handle_data(self, data):
+        if not self._skipping() and data.strip():
+            self.parts.append(data)
+
+
+def english_words(html: str) -> list[str]:
+    reader = ReadText("nl")
+    reader.feed(html)
+    words = re.findall(r"[a-z]+", " ".join(reader.parts).lower())
+    return sorted(set(words) & ENGLISH)
+
+
+@pytest.fixture
+def site(settings, tmp_path):
+    """A small Dutch library: a theme, Dutch sessions with transcripts, an English one."""
+    settings.SEARCH_ENGINE = "embedded"
+    settings.SEARCH_EMBEDDED_PATH = tmp_path / "index.sqlite3"
+    organisation = Organisation.objects.create(
+        name="Gemeente Zandvoorde", description="Een gemeente aan zee."
+    )
+    Speaker.objects.create(name="Pieter Jansen", role="Data-adviseur", organisation=organisation)
+    event = Event.objects.create(name="Kennismaand", year=2026)
+    dutch = session_with(
+        "Open data en de burger",
+        [
+            "Welkom bij deze sessie.",
+            "Wij publiceren onze gegevens als open data.",
+            "Dank voor het luisteren.",
+        ],
+        language="nl",
+        slug="open-data",
+        speakers=["Pieter Jansen"],
+        event=event,
+        summary="Een gemeente publiceert haar gegevens.",
+    )
+    dutch.organisations.add(organisation)
+    dutch.save_revision().publish()
+    session_with("Duurzaam inkopen", ["Inkoop met oog voor de toekomst."], language="nl", slug="inkopen")
+    session_with(
+        "Working in the open", ["We publish our code and our plans."], language="en", slug="in-the-open"
+    )
+    theme = make_theme("Digitale overheid", [dutch])
+    theme.body = [("clip", {"session": dutch, "start": 10.0, "end": 20.0, "note": "Waarom open data?"})]
+    theme.save_revision().publish()
+    service.rebuild()
+    return {"session": dutch, "theme": ThemePage.objects.get(pk=theme.pk), "organisation": organisation}
+
+
+def public_pages(site) -> dict[str, str]:
+    session, theme = site["session"], site["theme"]
+    with translation.override("nl"):
+        return {
+            "home": "/",
+            "session": session.url,
+            "session-clip": session.url + "?t=10&end=20",
+            "english-session": "/in-the-open/",
+            "theme-index": theme.get_parent().url,
+            "theme": theme.url,
+            "speakers": "/speakers/",
+            "speaker": Speaker.objects.get().get_absolute_url(),
+            "organisations": "/organisations/",
+            "organisation": site["organisation"].get_absolute_url(),
+            "search-empty": "/search/",
+            "search-results": "/search/?q=open+data",
+            "search-filtered": "/search/?q=open+data&language=nl",
+            "search-nothing": "/search/?q=xylofoon",
+            "search-error": "/search/?q=-alleen",
+            "not-found": "/bestaat-niet/",
+        }
+
+
+def test_every_public_page_renders_in_dutch_without_english_ui(client, site):
+    leftovers = {}
+    for name, url in public_pages(site).items():
+        response = client.get(url)
+        assert response.status_code in (200, 404), (name, url, response.status_code)
+        html = response.content.decode()
+        assert '<html lang="nl">' in html, name
+        if words := english_words(html):
+            leftovers[name] = words
+    assert not leftovers, f"English UI text left on Dutch pages: {leftovers}"
+
+
+def test_every_public_page_renders_in_english(client, site):
+    for name, url in public_pages(site).items():
+        response = client.get("/en" + url)
+        assert response.status_code in (200, 404), (name, url, response.status_code)
+        assert '<html lang="en">' in response.content.decode(), name
+
+
+def test_dates_figures_and_languages_follow_the_visitor(client, site):
+    dutch = client.get("/").content.decode()
+    english = client.get("/en/").content.decode()
+    assert "1 maart 2026" in dutch and "1 March 2026" in english
+    assert "Nederlands" in dutch and "Dutch" in english  # the spoken language of a session
+    facets = client.get("/search/?q=open").content.decode()
+    assert "Nederlands" in facets and "Engels" in facets
+    assert "Dutch" in client.get("/en/search/?q=open").content.decode()
