@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 import pytest
 from django.utils import translation
 
-from library.models import Event, Organisation, Speaker, ThemePage
+from library.models import Event, HomePage, Organisation, Speaker, ThemeIndexPage, ThemePage
 from search import service
 from tests.search.helpers import make_theme, session_with
 
@@ -81,6 +81,9 @@ def site(settings, tmp_path):
     """A small Dutch library: a theme, Dutch sessions with transcripts, an English one."""
     settings.SEARCH_ENGINE = "embedded"
     settings.SEARCH_EMBEDDED_PATH = tmp_path / "index.sqlite3"
+    HomePage.objects.filter(slug="home").update(title="Sessiebibliotheek")  # content is the editors'
+    home = HomePage.objects.get(slug="home")
+    home.add_child(instance=ThemeIndexPage(title="Thema's", slug="themas")).save_revision().publish()
     organisation = Organisation.objects.create(
         name="Gemeente Zandvoorde", description="Een gemeente aan zee."
     )

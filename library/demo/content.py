@@ -1,7 +1,15 @@
 """The demo festival: people, themes and short talk scripts that load_demo renders to
 speech. Written for the demo; every fresh clone can build it offline."""
 
-EVENT = {"name": "Kennismaand", "year": 2026, "description": "A month of online sessions for civil servants."}
+EVENT = {"name": "Kennismaand", "year": 2026, "description": "Een maand online sessies voor ambtenaren."}
+
+# The site is Dutch first: the home page (made by a migration as "Session Library") gets a
+# Dutch title and intro, unless an editor has changed them.
+HOME = {
+    "title": "Sessiebibliotheek",
+    "intro": "Alle sessies van de Kennismaand: bekijk ze terug en zoek tot op de minuut in wat er gezegd is.",
+}
+THEME_INDEX_TITLE = "Thema's"
 
 ORGANISATIONS = [
     "Rijksdienst voor Digitale Dienstverlening",

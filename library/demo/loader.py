@@ -36,6 +36,16 @@ def _publish(page):
     page.save_revision().publish()
 
 
+def ensure_home_text(home: HomePage) -> None:
+    """The demo's Dutch title and intro on the home page the migration made (only then)."""
+    home = HomePage.objects.get(pk=home.pk)
+    if home.title != "Session Library" or home.intro:
+        return
+    home.title = content.HOME["title"]
+    home.intro = f"<p>{content.HOME['intro']}</p>"
+    _publish(home)
+
+
 def ensure_people():
     event, _ = Event.objects.get_or_create(
         name=content.EVENT["name"],
@@ -57,7 +67,7 @@ def ensure_people():
 def ensure_themes(home: HomePage) -> dict[str, ThemePage]:
     index = ThemeIndexPage.objects.child_of(home).first()
     if index is None:
-        index = home.add_child(instance=ThemeIndexPage(title="Themes", slug="themes"))
+        index = home.add_child(instance=ThemeIndexPage(title=content.THEME_INDEX_TITLE, slug="themes"))
         _publish(index)
     themes = {}
     for spec in content.THEMES:
@@ -159,6 +169,8 @@ def planned_sessions(shared_dir: Path | None):
 
 def load_demo(progress=None, log=print) -> dict:
     """Create what is missing; return counts of what was created."""
+    home = home_page()
+    ensure_home_text(home)
     home = home_page()
     event = ensure_people()
     themes = ensure_themes(home)

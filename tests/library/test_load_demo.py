@@ -2,6 +2,7 @@ from django.core.management import call_command
 from wagtail.models import Page, Revision
 
 from library.models import Recording, SessionPage, ThemePage
+from tests.i18n import nl
 from tests.shared_data import require_shared_file
 
 
@@ -32,7 +33,8 @@ def test_load_demo_builds_festival_and_is_idempotent(db, client):
     assert home.status_code == 200
     for session in sessions.order_by("-date")[:6]:  # the home page shows the latest six
         assert session.title in home.content.decode()
-    assert "Featured themes" in home.content.decode()
+    assert nl("Featured themes") in home.content.decode()
+    assert "<h1>Sessiebibliotheek</h1>" in home.content.decode()  # the demo is Dutch first
     # A theme page carries a clip that opens the session at its start and stops at its end.
     innovatie = sessions.get(slug="innovatie-in-de-publieke-sector")
     theme = ThemePage.objects.get(slug="digitale-overheid")

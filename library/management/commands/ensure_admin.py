@@ -13,5 +13,9 @@ class Command(BaseCommand):
             self.stdout.write("An admin user exists already.")
             return
         password = secrets.token_urlsafe(12)
-        User.objects.create_superuser("admin", "admin@example.org", password)
+        # A name and an e-mail address: Wagtail's account settings (where an editor chooses
+        # the admin's language) refuse to save a profile without them.
+        User.objects.create_superuser(
+            "admin", "admin@example.org", password, first_name="Beheerder", last_name="Sessiebibliotheek"
+        )
         self.stdout.write(self.style.SUCCESS(f"Created admin user 'admin' with password: {password}"))
