@@ -93,4 +93,4 @@ def test_every_suggested_search_finds_its_talk(client, settings, tmp_path):
         if url not in moment_links(html):
             heard = Transcript.objects.get(recording__sessions__slug=slug).text
             missed[query] = f"{slug} not among the moments; Whisper heard: {heard}"
-    assert not missed, missed
+    assert not missed, "\n".join(f"{q!r}: {why}" for q, why in missed.items())
