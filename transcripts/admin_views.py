@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
@@ -55,7 +56,7 @@ class TranscriptAdminMixin(WagtailAdminTemplateMixin):
 
     def get_breadcrumbs_items(self):
         return self.breadcrumbs_items + [
-            {"url": reverse(INDEX_URL_NAME), "label": "Transcripts"},
+            {"url": reverse(INDEX_URL_NAME), "label": gettext("Transcripts")},
             {"url": "", "label": self.get_page_title()},
         ]
 
@@ -75,7 +76,7 @@ class CorrectTranscriptView(TranscriptAdminMixin, TemplateView):
     template_name = "transcripts/admin/correct.html"
 
     def get_page_title(self):
-        return f"Correct transcript: {self.transcript.recording.title}"
+        return gettext("Correct transcript: %(title)s") % {"title": self.transcript.recording.title}
 
     def get_formset(self):
         return SegmentTextFormSet(
@@ -90,7 +91,9 @@ class CorrectTranscriptView(TranscriptAdminMixin, TemplateView):
     def post(self, request, *args, **kwargs):
         formset = self.get_formset()
         if not formset.is_valid():
-            messages.error(request, "The transcript was not saved. Please correct the lines marked below.")
+            messages.error(
+                request, gettext("The transcript was not saved. Please correct the lines marked below.")
+            )
             return self.render_to_response(self.get_context_data(formset=formset))
         transcript = self.transcript
         all_checked = request.POST.get("all_checked") == "on"
@@ -121,11 +124,21 @@ class CorrectTranscriptView(TranscriptAdminMixin, TemplateView):
                 )
         review = transcript.review()
         if reworded:
-            messages.success(request, f"Saved {len(reworded)} corrected line(s). Captions and search follow.")
+            message = ngettext(
+                "Saved %(count)d corrected line. Captions and search follow.",
+                "Saved %(count)d corrected lines. Captions and search follow.",
+                len(reworded),
+            )
+            messages.success(request, message % {"count": len(reworded)})
         elif ticked or all_checked:
-            messages.success(request, f"Saved: {review.checked} of {review.lines} lines checked.")
+            message = ngettext(
+                "Saved: %(checked)d of %(lines)d line checked.",
+                "Saved: %(checked)d of %(lines)d lines checked.",
+                review.lines,
+            )
+            messages.success(request, message % {"checked": review.checked, "lines": review.lines})
         else:
-            messages.info(request, "Nothing was changed.")
+            messages.info(request, gettext("Nothing was changed."))
         return redirect(reverse(EDIT_URL_NAME, args=[transcript.pk]))
 
     def get_context_data(self, **kwargs):
@@ -145,7 +158,7 @@ class RetryTranscriptView(TranscriptAdminMixin, TemplateView):
     template_name = "transcripts/admin/retry.html"
 
     def get_page_title(self):
-        return f"Transcribe again: {self.transcript.recording.title}"
+        return gettext("Transcribe again: %(title)s") % {"title": self.transcript.recording.title}
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -158,12 +171,17 @@ class RetryTranscriptView(TranscriptAdminMixin, TemplateView):
         if transcript.is_corrected and not force:
             messages.warning(
                 request,
-                "This transcript was corrected by an editor. Tick the box to confirm that the "
-                "corrections may be replaced by a new machine transcript.",
+                gettext(
+                    "This transcript was corrected by an editor. Tick the box to confirm that the "
+                    "corrections may be replaced by a new machine transcript."
+                ),
             )
             return self.render_to_response(self.get_context_data())
         if queue_transcription(transcript.recording_id, force=force):
-            messages.success(request, f"“{transcript.recording.title}” is queued for transcription.")
+            messages.success(
+                request,
+                gettext("“%(title)s” is queued for transcription.") % {"title": transcript.recording.title},
+            )
         else:
-            messages.error(request, "The recording no longer exists; nothing was queued.")
+            messages.error(request, gettext("The recording no longer exists; nothing was queued."))
         return redirect(self.next_url())

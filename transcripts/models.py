@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from django.db import models, transaction
+from django.utils.translation import gettext_lazy as _
 
 
 @dataclass(frozen=True)
@@ -19,30 +20,40 @@ class Review:
 
 class Transcript(models.Model):
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        NO_SPEECH = "no_speech", "No speech"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        NO_SPEECH = "no_speech", _("No speech")
+        FAILED = "failed", _("Failed")
 
     class Provenance(models.TextChoices):
-        MACHINE = "machine", "Machine"
-        CORRECTED = "corrected", "Corrected by an editor"
+        MACHINE = "machine", _("Made automatically")
+        CORRECTED = "corrected", _("Corrected by an editor")
 
-    recording = models.OneToOneField("library.Recording", on_delete=models.CASCADE, related_name="transcript")
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
-    language = models.CharField(max_length=8, blank=True, help_text="Language the transcript is in")
+    recording = models.OneToOneField(
+        "library.Recording", on_delete=models.CASCADE, related_name="transcript", verbose_name=_("recording")
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
+    language = models.CharField(
+        _("language"), max_length=8, blank=True, help_text=_("Language the transcript is in")
+    )
     language_probability = models.FloatField(null=True, blank=True)
     model_name = models.CharField(max_length=255, blank=True)
     engine = models.CharField(max_length=64, blank=True)
-    attempts = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
     queued_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     audio_seconds = models.FloatField(null=True, blank=True)
     processing_seconds = models.FloatField(null=True, blank=True)
-    error = models.TextField(blank=True, help_text="Why the last attempt failed, in plain language")
-    provenance = models.CharField(max_length=16, choices=Provenance.choices, default=Provenance.MACHINE)
+    error = models.TextField(
+        _("error"), blank=True, help_text=_("Why the last attempt failed, in plain language")
+    )
+    provenance = models.CharField(
+        _("made by"), max_length=16, choices=Provenance.choices, default=Provenance.MACHINE
+    )
     # What the last queued or finished run was asked to do: lets the enqueue handlers skip a
     # recording whose file and language did not change (saving twice must not transcribe twice).
     source_file = models.CharField(
@@ -51,10 +62,12 @@ class Transcript(models.Model):
     requested_language = models.CharField(
         max_length=8, blank=True, help_text="Language asked for: the session's language, or 'auto'"
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         ordering = ["-updated_at"]
+        verbose_name = _("transcript")
+        verbose_name_plural = _("transcripts")
 
     def __str__(self):
         return f"Transcript of {self.recording} ({self.get_status_display()})"
@@ -97,7 +110,7 @@ class Segment(models.Model):
     index = models.PositiveIntegerField()
     start = models.FloatField(help_text="Seconds from the start of the recording")
     end = models.FloatField()
-    text = models.TextField()
+    text = models.TextField(_("text"))
     avg_logprob = models.FloatField(null=True, blank=True)
     words = models.JSONField(
         null=True, blank=True, help_text="Optional word timings: [[start, end, word, probability], ...]"
@@ -105,12 +118,16 @@ class Segment(models.Model):
     # An editor's review, line by line: the public notice "made automatically, may contain
     # mistakes" stays until every line is checked, and says how many were corrected.
     checked = models.BooleanField(
-        default=False, help_text="An editor has checked this line against the recording"
+        _("checked"), default=False, help_text=_("An editor has checked this line against the recording")
     )
-    corrected = models.BooleanField(default=False, help_text="An editor has changed this line's text")
+    corrected = models.BooleanField(
+        _("corrected"), default=False, help_text=_("An editor has changed this line's text")
+    )
 
     class Meta:
         ordering = ["transcript", "index"]
+        verbose_name = _("line")
+        verbose_name_plural = _("lines")
         constraints = [models.UniqueConstraint(fields=["transcript", "index"], name="unique_segment_index")]
 
     def __str__(self):

@@ -7,6 +7,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.ui.tables import Column, UpdatedAtColumn
@@ -19,6 +20,7 @@ from .models import Transcript
 from .templatetags.transcript_tags import transcript_lines
 from .views import download_name
 
+# A caption track is named in its own language, as players list them.
 LANGUAGE_LABELS = {"nl": "Nederlands", "en": "English"}
 
 
@@ -126,16 +128,18 @@ class TranscriptIndexView(IndexView):
     def get_list_more_buttons(self, instance):
         buttons = super().get_list_more_buttons(instance)
         for button in buttons:
-            if str(getattr(button, "label", "")) == "Edit":
-                button.label = "Correct text"  # 'edit' is the correction form here
+            if getattr(button, "url", None) == reverse("transcripts_admin:edit", args=[instance.pk]):
+                button.label = _("Correct text")  # 'edit' is the correction form here
         return buttons
 
     def get_list_buttons(self, instance):
         retry = ListingButton(
-            "Retry",
+            _("Retry"),
             url=reverse("transcripts_admin:retry", args=[instance.pk]),
             icon_name="rotate",
-            attrs={"aria-label": f"Transcribe {instance.recording} again"},
+            attrs={
+                "aria-label": gettext("Transcribe %(recording)s again") % {"recording": instance.recording}
+            },
             priority=5,
         )
         return [retry, *super().get_list_buttons(instance)]
@@ -148,19 +152,19 @@ class TranscriptViewSet(ModelViewSet):
     name = "transcripts_admin"
     url_prefix = "transcripts"
     icon = "doc-full"
-    menu_label = "Transcripts"
+    menu_label = _("Transcripts")
     menu_order = 250
     add_to_admin_menu = True
     copy_view_enabled = False
     index_view_class = TranscriptIndexView
     list_display = [
         "recording",
-        Column("session", label="Session", accessor=_sessions_of),
-        Column("status", label="Status", accessor="get_status_display"),
+        Column("session", label=_("Session"), accessor=_sessions_of),
+        Column("status", label=_("Status"), accessor="get_status_display"),
         "language",
         "attempts",
         UpdatedAtColumn(),
-        Column("error", label="Error", accessor=lambda t: t.error[:120]),
+        Column("error", label=_("Error"), accessor=lambda t: t.error[:120]),
     ]
     list_filter = ["status", "language", "provenance"]
     search_fields = ["recording__title", "error"]
