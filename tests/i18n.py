@@ -20,3 +20,16 @@ def english_url(page) -> str:
     """A page's address on the English site (/en/...), whatever language is active."""
     with translation.override("en"):
         return page.get_url()
+
+
+def in_language(language: str, message: str) -> str:
+    with translation.override(language):
+        return translation.gettext(message)
+
+
+def localized_path(path: str, language: str) -> str:
+    """A Dutch (unprefixed) site path as the same page in ``language`` (/sessies/ -> /en/sessions/)."""
+    from django.urls import translate_url
+
+    with translation.override("nl"):
+        return translate_url(path, language)

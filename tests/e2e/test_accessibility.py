@@ -2,12 +2,14 @@
 
 import pytest
 
+from tests.i18n import localized_path
 from tests.shared_data import require_shared_file
 
 from .support import AXE_JS, screenshot, skip_or_fail
 
 pytestmark = pytest.mark.slow
 
+UI_LANGUAGES = ["nl", "en"]
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 # Page structure that screen-reader users navigate by (axe files these under best practice,
 # not a WCAG tag): one main landmark, all content in landmarks, one h1, no skipped levels.
@@ -74,19 +76,25 @@ def first_link(page, path: str, selector: str) -> str:
         ("/search/?q=open+data&language=nl", "search-filtered"),
         ("/innovatie-in-de-publieke-sector/?t=4&end=12", "session-clip"),
         ("/sessies/", "catalogue"),
-        ("/en/sessions/?language=en&sort=title", "catalogue-filtered"),
+        ("/sessies/?language=en&sort=title", "catalogue-filtered"),
     ],
 )
-def test_page_has_no_wcag_violations(page, path, name):
-    audit(page, path, name)
+@pytest.mark.parametrize("ui", UI_LANGUAGES)
+def test_page_has_no_wcag_violations(page, path, name, ui):
+    """Every page in both languages of the site (Dutch unprefixed, English under /en/)."""
+    audit(page, localized_path(path, ui), f"{name}-{ui}")
 
 
-def test_speaker_page_has_no_wcag_violations(page):
-    audit(page, first_link(page, "/speakers/", "main a[href^='/speakers/']"), "speaker")
+@pytest.mark.parametrize("ui", UI_LANGUAGES)
+def test_speaker_page_has_no_wcag_violations(page, ui):
+    speakers = localized_path("/speakers/", ui)
+    audit(page, first_link(page, speakers, f"main a[href^='{speakers}']"), f"speaker-{ui}")
 
 
-def test_organisation_page_has_no_wcag_violations(page):
-    audit(page, first_link(page, "/organisations/", "main a[href^='/organisations/']"), "organisation")
+@pytest.mark.parametrize("ui", UI_LANGUAGES)
+def test_organisation_page_has_no_wcag_violations(page, ui):
+    organisations = localized_path("/organisations/", ui)
+    audit(page, first_link(page, organisations, f"main a[href^='{organisations}']"), f"organisation-{ui}")
 
 
 def test_audit_reports_a_violation_it_is_shown(page, live_site):
@@ -113,33 +121,38 @@ def lang_of(locator) -> str:
     return locator.evaluate("el => el.closest('[lang]').getAttribute('lang')")
 
 
+@pytest.mark.parametrize("ui", UI_LANGUAGES)
 @pytest.mark.parametrize(
-    ("path", "language"),
+    ("path", "spoken"),
     [("/innovatie-in-de-publieke-sector/", "nl"), ("/accessible-government-websites/", "en")],
 )
-def test_session_page_and_transcript_say_their_language(page, path, language):
-    """WCAG 3.1.1/3.1.2: the page and its transcript are read out in the language spoken."""
-    page.goto(path)
-    assert page.locator("html").get_attribute("lang") == language
-    assert lang_of(page.locator(".transcript-text").first) == language
-    # The help text around the transcript is the site's own (English) text.
-    assert lang_of(page.locator(".transcript-help")) == "en"
+def test_session_page_and_transcript_say_their_language(page, path, spoken, ui):
+    """WCAG 3.1.1/3.1.2: the page speaks the visitor's language; the session's title and
+    transcript are read out in the language spoken."""
+    page.goto(localized_path(path, ui))
+    assert page.locator("html").get_attribute("lang") == ui
+    assert lang_of(page.locator("h1")) == spoken
+    assert lang_of(page.locator(".transcript-text").first) == spoken
+    # The help text around the transcript is the site's own text, in the visitor's language.
+    assert lang_of(page.locator(".transcript-help")) == ui
 
 
-def test_dutch_parts_of_english_pages_say_they_are_dutch(page):
-    """WCAG 3.1.2 (language of parts): Dutch titles and snippets on the English search and home pages."""
-    page.goto("/search/?q=open+data")
-    assert page.locator("html").get_attribute("lang") == "en"
-    hit = page.locator(".search-hit", has=page.locator("a[href='/open-data-en-de-burger/']"))
-    assert lang_of(hit.locator("h3 a")) == "nl"
+@pytest.mark.parametrize(("ui", "other"), [("en", "nl"), ("nl", "en")])
+def test_parts_in_the_other_language_say_so(page, ui, other):
+    """WCAG 3.1.2 (language of parts): titles and snippets of sessions in the other language."""
+    session = {"nl": "/open-data-en-de-burger/", "en": "/working-in-the-open/"}[other]
+    query = {"nl": "open data", "en": "reuse"}[other]
+    page.goto(localized_path("/search/", ui) + "?q=" + query.replace(" ", "+"))
+    assert page.locator("html").get_attribute("lang") == ui
+    hit = page.locator(".search-hit", has=page.locator(f"a[href='{localized_path(session, ui)}']"))
+    assert lang_of(hit.locator("h3 a")) == other
     snippets = hit.locator(".snippet")
     assert snippets.count() > 0
-    assert {lang_of(snippets.nth(i)) for i in range(snippets.count())} == {"nl"}
+    assert {lang_of(snippets.nth(i)) for i in range(snippets.count())} == {other}
 
-    page.goto("/")
-    card = page.locator(".session-card a[href='/open-data-en-de-burger/']").first
-    assert lang_of(card) == "nl"
-    assert lang_of(page.locator(".session-card a[href='/working-in-the-open/']").first) == "en"
+    page.goto(localized_path("/", ui))
+    card = page.locator(f".session-card a[href='{localized_path(session, ui)}']").first
+    assert lang_of(card) == other
 
 
 FOCUS_INDICATOR_JS = """() => {

@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from tests.i18n import localized_path
 from tests.shared_data import require_shared_file
 
 from .support import screenshot
@@ -203,9 +204,11 @@ def test_theme_clip_opens_the_session_at_the_clip_start(page):
     assert not page.js_errors, page.js_errors
 
 
-def test_keyboard_only_search_open_play_pause_and_seek(page):
+@pytest.mark.parametrize("ui", ["nl", "en"])
+def test_keyboard_only_search_open_play_pause_and_seek(page, ui):
     phrase = "reuse what we build"  # said in the rendered talk "Working in the open" (always in the demo)
-    page.goto("/")
+    session = localized_path("/working-in-the-open/", ui)
+    page.goto(localized_path("/", ui))
     tab_to(page, "el.id === 'site-search-q'", "the search box")
     page.keyboard.type(phrase)
     page.keyboard.press("Enter")
@@ -213,10 +216,10 @@ def test_keyboard_only_search_open_play_pause_and_seek(page):
 
     tab_to(page, "el.matches('.moments a')", "a moment in the results")
     href = page.evaluate("() => document.activeElement.getAttribute('href')")
-    assert urlsplit(href).path == "/working-in-the-open/", f"first moment reached is {href}"
+    assert urlsplit(href).path == session, f"first moment reached is {href}"
     moment_time = link_seconds(href)
     page.keyboard.press("Enter")
-    page.wait_for_url(re.compile(r"/working-in-the-open/\?t="))
+    page.wait_for_url(re.compile(re.escape(session) + r"\?t="))
     wait_for_player(page)
     wait_for_player_near(page, moment_time)
 
@@ -239,5 +242,5 @@ def test_keyboard_only_search_open_play_pause_and_seek(page):
     wait_for_player_near(page, seek, tolerance=1.5)
     assert_line_covers(page, player_time(page))
     page.evaluate("() => document.getElementById('player').pause()")
-    screenshot(page, "journey-4-keyboard-only")
+    screenshot(page, f"journey-4-keyboard-only-{ui}")
     assert not page.js_errors, page.js_errors

@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from tests.i18n import in_language, localized_path
 from tests.shared_data import require_shared_file
 
 from .support import screenshot
@@ -31,21 +32,23 @@ def in_viewport(page, selector: str) -> dict:
     )
 
 
-def test_catalogue_filter_then_open_a_session(page):
-    page.goto("/en/sessions/")
+@pytest.mark.parametrize("ui", ["nl", "en"])
+def test_catalogue_filter_then_open_a_session(page, ui):
+    catalogue = localized_path("/sessies/", ui)
+    page.goto(catalogue)
     tiles = page.locator(".session-tile")
     everything = tiles.count()
     assert everything >= 5, f"the catalogue lists {everything} sessions"
     # Filter by a theme: the list narrows to that theme's sessions, and says so.
-    theme = page.locator(".facet", has=page.locator("h3", has_text="Theme")).locator(
+    theme = page.locator(".facet", has=page.locator("h3", has_text=in_language(ui, "Theme"))).locator(
         "a", has_text="Working in the open"
     )
     theme.click()
-    page.wait_for_url(re.compile(r"/en/sessions/\?theme=Working"))
+    page.wait_for_url(re.compile(re.escape(catalogue) + r"\?theme=Working"))
     narrowed = tiles.count()
     assert 0 < narrowed < everything
     assert page.locator(".active-filters a", has_text="Working in the open").is_visible()
-    assert page.locator(".results-count").inner_text().startswith(f"{narrowed} session")
+    assert page.locator(".results-count").inner_text().startswith(f"{narrowed} {in_language(ui, 'session')}")
     # And sort them by title: the filter stays.
     page.select_option("#sort", "title")
     page.locator(".sort-form button[type=submit]").click()

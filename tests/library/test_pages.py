@@ -87,4 +87,5 @@ class SessionPageTests(WagtailPageTestCase):
         self.assertIn("Digitale overheid", html)
         theme_html = self.client.get(theme.url).content.decode()
         self.assertIn("Innovatie in de praktijk", theme_html)
-        self.assertIn(">1 session<", self.client.get(index.url).content.decode())
+        self.assertIn(">1 sessie<", self.client.get(index.url).content.decode())
+        self.assertIn(">1 session<", self.client.get("/en" + index.url).content.decode())

@@ -4,6 +4,7 @@ import datetime
 from pathlib import Path
 
 import pytest
+from django.utils.html import escape
 from wagtail.blocks import StructBlockValidationError
 from wagtail.test.utils import WagtailPageTestCase
 from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfield
@@ -88,7 +89,7 @@ class ClipTests(WagtailPageTestCase):
         with self.assertRaises(StructBlockValidationError) as caught:
             block.clean(value)
         message = caught.exception.block_errors["end"].messages[0]
-        self.assertIn("must end after it starts", message)
+        self.assertIn("moet na het begin eindigen", message)  # Dutch, the default
         self.assertIn("1:05", message)
 
     def test_clip_past_the_end_of_the_recording_is_refused(self):
@@ -96,7 +97,7 @@ class ClipTests(WagtailPageTestCase):
         with self.assertRaises(StructBlockValidationError) as caught:
             block.clean(value)
         message = caught.exception.block_errors["end"].messages[0]
-        self.assertIn("after the end of the recording (5:00)", message)
+        self.assertIn("na het einde van de opname (5:00)", message)
 
     def test_unknown_duration_only_checks_the_order(self):
         SessionPage.objects.filter(pk=self.session.pk).update(duration=None)
@@ -147,8 +148,8 @@ class ClipTests(WagtailPageTestCase):
         response = self.client.post(f"/admin/pages/{theme.pk}/edit/", data)
         self.assertEqual(response.status_code, 200)  # the form again, not a redirect
         html = response.content.decode()
-        self.assertIn(nl("The page could not be saved due to validation errors"), html)
-        self.assertIn("must end after it starts", html)
+        self.assertIn(nl("The page could not be saved due to validation errors."), html)
+        self.assertIn("moet na het begin eindigen", html)
         # m:ss is accepted and stored as seconds.
         data["body-0-value-start"], data["body-0-value-end"] = "1:00", "2:00"
         response = self.client.post(f"/admin/pages/{theme.pk}/edit/", data)
@@ -162,7 +163,7 @@ class ClipTests(WagtailPageTestCase):
         data = theme_form_with_clip(theme, self.session, start="een minuut", end="2:00")
         response = self.client.post(f"/admin/pages/{theme.pk}/edit/", data)
         self.assertEqual(response.status_code, 200)
-        self.assertIn("is not a time", response.content.decode())
+        self.assertIn("is geen tijd", response.content.decode())
 
 
 class AdminFormsTests(WagtailPageTestCase):
@@ -175,7 +176,7 @@ class AdminFormsTests(WagtailPageTestCase):
         home = HomePage.objects.get(slug="home")
         home_form = self.client.get(f"/admin/pages/{home.pk}/edit/")
         self.assertEqual(home_form.status_code, 200)
-        self.assertIn("Featured themes", home_form.content.decode())
+        self.assertIn(escape(nl("Featured themes")), home_form.content.decode())
 
 
 class HomePageTests(WagtailPageTestCase):
@@ -196,10 +197,12 @@ class HomePageTests(WagtailPageTestCase):
         self.assertEqual(response.status_code, 200)
         html = response.content.decode()
         figures = {f.label: f.value for f in response.context["figures"]}
-        self.assertEqual(figures["Sessions"], "2")  # the private session is not counted
-        self.assertEqual(figures["Recorded"], "2.0 hours")
-        self.assertIn("<dt>Recorded</dt><dd>2.0 hours</dd>", html)
-        self.assertIn("Featured themes", html)
+        self.assertEqual(figures["Sessies"], "2")  # the private session is not counted
+        self.assertEqual(figures["Opgenomen"], "2,0 uur")  # Dutch figures: decimal comma
+        self.assertIn("<dt>Opgenomen</dt><dd>2,0 uur</dd>", html)
+        self.assertIn(nl("Featured themes"), html)
+        english = self.client.get("/en/").content.decode()
+        self.assertIn("<dt>Recorded</dt><dd>2.0 hours</dd>", english)
         self.assertIn("Digitale overheid", html)
         self.assertNotIn("Niet uitgelicht", html)
         self.assertIn('<label for="home-search-q">', html)

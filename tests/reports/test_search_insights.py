@@ -2,9 +2,10 @@
 
 import datetime
 
+import pytest
 from django.contrib.auth import get_user_model
 from django.test import TestCase
-from django.utils import dateformat, timezone
+from django.utils import dateformat, timezone, translation
 
 from reports import search_insights
 from search.models import QueryLog
@@ -19,6 +20,7 @@ def log(query, results, days_ago=0, **fields):
     return entry
 
 
+@pytest.mark.usefixtures("editors_prefer_english")  # the admin in English
 class SearchInsightsTests(TestCase):
     def setUp(self):
         self.user = get_user_model().objects.create_superuser("boss", "boss@example.org", "pw")
@@ -68,7 +70,8 @@ class SearchInsightsTests(TestCase):
         self.assertEqual(sum(n for _day, n in per_day), 3)
         # The chart: one column per day, each with its date and count as text.
         html = self.client.get("/admin/editor-reports/search-insights/").content.decode()
-        today = dateformat.format(timezone.localdate(), "D j M")
+        with translation.override("en"):  # the editor reads the admin in English
+            today = dateformat.format(timezone.localdate(), "D j M")
         self.assertIn(f"<title>{today}: 2</title>", html)
         self.assertEqual(html.count("<rect "), 30)
         self.assertIn("Busiest day:", html)

@@ -1,6 +1,7 @@
 """The transcription queue report: counts, failures with reasons, retry; the dashboard panel;
 the home page's "hours transcribed"."""
 
+import pytest
 from django.contrib.auth import get_user_model
 from django.test import TestCase
 from django_tasks import default_task_backend
@@ -10,6 +11,7 @@ from tests.factories import make_private, make_recording, make_session
 from transcripts.models import Transcript
 
 
+@pytest.mark.usefixtures("editors_prefer_english")  # the admin in English
 class TranscriptionReportTests(TestCase):
     def setUp(self):
         self.user = get_user_model().objects.create_superuser("boss", "boss@example.org", "pw")
@@ -110,8 +112,9 @@ class HomeFiguresTests(TestCase):
             recording=private, defaults={"status": Transcript.Status.DONE, "audio_seconds": 36000.0}
         )
         SessionPage.objects.filter(slug="openbaar").update(duration=2700.0)
-        response = self.client.get("/")
+        response = self.client.get("/en/")
         figures = {f.label: f.value for f in response.context["figures"]}
         self.assertEqual(figures["Transcribed"], "45 min")  # the private session's 10 hours not counted
         self.assertEqual(figures["Recorded"], "45 min")
         self.assertIn("<dt>Transcribed</dt><dd>45 min</dd>", response.content.decode())
+        self.assertIn("<dt>Getranscribeerd</dt><dd>45 min.</dd>", self.client.get("/").content.decode())

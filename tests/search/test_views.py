@@ -9,6 +9,7 @@ import pytest
 from search import service
 from search.models import QueryLog
 from search.views import moment_url
+from tests.i18n import nl
 from tests.search.helpers import make_theme, session_with
 
 pytestmark = pytest.mark.django_db
@@ -68,11 +69,11 @@ def test_results_are_grouped_per_session_with_timestamped_moments(client):
     assert f'href="{session.url}?t=10"' in page and ">0:10</time>" in page
     assert "<mark>Algoritmes</mark>" in page
     assert "Ann de Vries" in page
-    assert re.search(r'role="status"[^>]*>\s*1 session for “algoritme”', page)
+    assert re.search(r'role="status"[^>]*>\s*1 sessie voor “algoritme”', page)  # Dutch: the default
     # Headings in order: h1, then h2s, then h3s under them, never skipping a level.
     levels = [level for level, _ in parsed.headings]
     assert levels[0] == 1 and all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False))
-    assert ("Theme" in [text for _, text in parsed.headings]) and '<label for="search-q"' in page
+    assert ("Thema" in [text for _, text in parsed.headings]) and '<label for="search-q"' in page
 
 
 def test_facet_links_keep_the_query_and_toggle_the_filter(client):
@@ -102,7 +103,7 @@ def test_pagination_links(client):
 
     assert first.count('class="search-hit"') == 10 and 'href="?q=procurement&amp;page=2" rel="next"' in first
     assert second.count('class="search-hit"') == 2 and 'rel="prev"' in second and 'rel="next"' not in second
-    assert "page 2 of 2" in second
+    assert "pagina 2 van 2" in second
 
     beyond = client.get("/en/search/", {"q": "procurement", "page": "7"})
     assert beyond.status_code == 404
@@ -127,10 +128,13 @@ def test_empty_states(client):
     service.rebuild()
 
     browse = client.get("/search/").content.decode()
-    assert "Showing all sessions" in browse and "Try searching for" in browse
+    assert nl("Showing all sessions, newest first. Type words to find the minute they were said.") in browse
+    assert nl("Try searching for") in browse
 
     nothing = client.get("/search/", {"q": "xylophone"}).content.decode()
-    assert "No sessions found" in nothing and "Tips" in nothing and "Try searching for" in nothing
+    assert (
+        "Geen sessies gevonden" in nothing and nl("Tips:") in nothing and nl("Try searching for") in nothing
+    )
 
     refused = client.get("/search/", {"q": "-only"})
     assert refused.status_code == 200 and 'role="alert"' in refused.content.decode()
@@ -138,8 +142,8 @@ def test_empty_states(client):
 
 def test_the_api_reports_query_errors_in_json(client):
     body = client.get("/api/search/", {"q": "x", "year": "soon"}).json()
-    assert body["error"].startswith("Year must be a number") and body["sessions"] == []
-    assert QueryLog.objects.get().error.startswith("Year must be a number")
+    assert body["error"].startswith("Het jaar moet een getal") and body["sessions"] == []
+    assert QueryLog.objects.get().error.startswith("Het jaar moet een getal")
 
 
 def test_moment_links_jump_to_the_segment_with_the_words(client):

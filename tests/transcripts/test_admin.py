@@ -12,7 +12,7 @@ from tests.transcripts.helpers import parse_webvtt
 from transcripts.models import Segment, Transcript
 from transcripts.tasks import transcribe_recording
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("editors_prefer_english")]  # admin in English
 
 
 def transcript_for(title, status, home=None, error="", lines=(("Eerste zin.", 0.0, 2.0),)):
