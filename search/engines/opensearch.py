@@ -283,7 +283,7 @@ class OpenSearchEngine(SearchEngine):
         """Until the index's replicas are copied (green), so visitors switch to an index that
         survives a node; each attempt waits up to the server's 30 s. Gives up yellow: a
         rebuilt index without its replicas yet still serves."""
-        for _ in range(attempts if self.replicas else 0):
+        for _attempt in range(attempts if self.replicas else 0):
             health = self.client.cluster.health(index=index, wait_for_status="green", request_timeout=60)
             if health["status"] == "green":
                 return
