@@ -102,7 +102,8 @@ def check_workers(now=None) -> dict:
 
 
 def _age(now, moment) -> float | None:
-    return None if moment is None else round((now - moment).total_seconds(), 1)
+    # Floored at 0: a worker may have started a job after ``now`` was read.
+    return None if moment is None else max(0.0, round((now - moment).total_seconds(), 1))
 
 
 def report() -> dict:

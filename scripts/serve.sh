@@ -31,17 +31,42 @@ $PY manage.py load_demo --if-empty
 $PY manage.py search_index --rebuild --if-needed
 $PY manage.py ensure_admin
 
-pids=()
-stop() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-}
-trap stop EXIT INT TERM
+# Task workers in sessions of their own, so Ctrl+C reaches only gunicorn; stopping is ours, as
+# in scripts/run.sh: SIGTERM lets a running job finish, and a worker still busy after
+# WORKER_STOP_GRACE seconds gets SIGTERM again, which hands its job back to the queue.
+worker_pids=()
 for _ in $(seq "$WORKERS"); do
-  $PY manage.py db_worker &
-  pids+=($!)
+  setsid $PY manage.py db_worker &
+  worker_pids+=($!)
 done
-echo "Task workers running (pids ${pids[*]}). Site: http://$WEB_BIND/  Admin: http://$WEB_BIND/admin/  Health: http://$WEB_BIND/healthz"
+WEB_PID=""
+alive() { for pid in "$@"; do kill -0 "$pid" 2>/dev/null && echo "$pid"; done; return 0; }
+stop_workers() {
+  [ ${#worker_pids[@]} -gt 0 ] || return 0
+  kill -TERM "${worker_pids[@]}" 2>/dev/null || true
+  for _ in $(seq "${WORKER_STOP_GRACE:-10}"); do
+    [ -n "$(alive "${worker_pids[@]}")" ] || return 0
+    sleep 1
+  done
+  echo "A worker is still busy: handing its job back to the queue."
+  # Repeated: signals that reach Python while Whisper is inside one C call count as one.
+  for second in $(seq 60); do
+    busy=($(alive "${worker_pids[@]}"))
+    [ ${#busy[@]} -gt 0 ] || return 0
+    if [ $((second % 5)) = 1 ]; then kill -TERM "${busy[@]}" 2>/dev/null || true; fi
+    sleep 1
+  done
+  busy=($(alive "${worker_pids[@]}"))
+  [ ${#busy[@]} -eq 0 ] || kill -KILL "${busy[@]}" 2>/dev/null || true
+}
+stop() {
+  [ -z "$WEB_PID" ] || kill -TERM "$WEB_PID" 2>/dev/null || true
+  stop_workers
+  for pid in "${worker_pids[@]}" $WEB_PID; do wait "$pid" 2>/dev/null || true; done
+}
+trap stop EXIT
+trap 'exit 130' INT TERM HUP
+echo "Task workers: ${#worker_pids[@]} (pids ${worker_pids[*]:-none}). Site: http://$WEB_BIND/  Admin: http://$WEB_BIND/admin/  Health: http://$WEB_BIND/healthz"
 .venv/bin/gunicorn --config config/gunicorn.py &
-pids+=($!)
-wait "${pids[-1]}"
+WEB_PID=$!
+wait "$WEB_PID"
