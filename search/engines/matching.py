@@ -46,7 +46,7 @@ PAIR_GAP = 3
 STRETCH_SHARE, ORDER_SHARE, COVERAGE_SHARE = 0.45, 0.4, 0.15
 COMPLETE_STRETCH_BONUS, COMPLETE_BONUS = 0.5, 0.15
 MIN_PREFIX = 3  # a last word shorter than this is not read as a prefix
-MIN_COMPOUND_PART = 2  # "opendata" splits into parts of at least this many letters
+MIN_COMPOUND_PART = 3  # "opendata" splits into parts of at least this many letters
 SNIPPET_WORDS = 40
 SNIPPET_LEAD = 10
 
@@ -114,7 +114,7 @@ def plan_query(parsed: ParsedQuery, prefix_last: bool = True) -> QueryPlan:
 
 
 def compound_splits(word: str) -> list[tuple[str, str]]:
-    """The ways ``word`` may be two words written together (parts of 2+ letters)."""
+    """The ways ``word`` may be two words written together (parts of 3+ letters)."""
     if len(word) < 2 * MIN_COMPOUND_PART + 1 or word.isdigit():
         return []
     return [(word[:i], word[i:]) for i in range(MIN_COMPOUND_PART, len(word) - MIN_COMPOUND_PART + 1)]

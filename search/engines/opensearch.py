@@ -473,15 +473,12 @@ class OpenSearchEngine(SearchEngine):
             ["kind", "session_id", "start", "end", "text_nl", "text_en", "segments"]
         )
         # Every matching session (before the facet filters), for the facets request; and
-        # the filtered ones by their best score, for the order beyond the candidates.
+        # the filtered ones by their number of matching moments, for the order beyond the
+        # candidates (ordering by best score took a script over every match).
         search.aggs.bucket("matched", "terms", field="session_id", size=MATCHED_SESSIONS_LIMIT)
         search.aggs.bucket("ranked", "filter", filter=dsl.Q("bool", filter=list(selected.values()))).bucket(
-            "sessions",
-            "terms",
-            field="session_id",
-            size=max(1, first + query.per_page),
-            order={"best": "desc"},
-        ).metric("best", "max", script="_score")
+            "sessions", "terms", field="session_id", size=max(1, first + query.per_page)
+        )
         if selected:
             search = search.post_filter(dsl.Q("bool", filter=list(selected.values())))
         raw = search[:RESCORE_WINDOW].execute().to_dict()
