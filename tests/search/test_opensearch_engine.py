@@ -242,9 +242,9 @@ def test_odd_query_syntax_never_raises_and_overlong_queries_are_refused(engine):
     assert engine.search(SearchQuery(text="((")).hits[0].moments == []
     with pytest.raises(QueryError, match="not only words to leave out"):
         engine.search(SearchQuery(text="-budget"))
-    with pytest.raises(QueryError, match="too long"):
+    with pytest.raises(QueryError, match="te lang"):
         engine.search(SearchQuery(text="budget " * 40))
-    with pytest.raises(QueryError, match="Unknown filter"):
+    with pytest.raises(QueryError, match="Onbekend filter"):
         engine.search(SearchQuery(text="budget", filters={"colour": ["red"]}))
     with pytest.raises(QueryError, match="Year"):
         engine.search(SearchQuery(text="budget", filters={"year": ["last year"]}))

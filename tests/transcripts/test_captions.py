@@ -140,10 +140,11 @@ def test_transcript_detected_language_wins_over_session_setting(client, home):
 @pytest.mark.parametrize(
     "status, notice",
     [
-        (Transcript.Status.QUEUED, "being prepared"),
-        (Transcript.Status.RUNNING, "being prepared"),
-        (Transcript.Status.FAILED, "not available"),
-        (Transcript.Status.NO_SPEECH, "No speech"),
+        # The site's default language is Dutch.
+        (Transcript.Status.QUEUED, "wordt gemaakt"),
+        (Transcript.Status.RUNNING, "wordt gemaakt"),
+        (Transcript.Status.FAILED, "niet beschikbaar"),
+        (Transcript.Status.NO_SPEECH, "geen spraak gevonden"),
     ],
 )
 def test_status_notice_instead_of_transcript(client, home, status, notice):
