@@ -284,7 +284,12 @@ class OpenSearchEngine(SearchEngine):
         survives a node; each attempt waits up to the server's 30 s. Gives up yellow: a
         rebuilt index without its replicas yet still serves."""
         for _attempt in range(attempts if self.replicas else 0):
-            health = self.client.cluster.health(index=index, wait_for_status="green", request_timeout=60)
+            try:
+                health = self.client.cluster.health(index=index, wait_for_status="green", request_timeout=60)
+            except dsl.TransportError as error:
+                if error.status_code == 408:  # not green within the server's wait: ask again
+                    continue
+                raise
             if health["status"] == "green":
                 return
 
