@@ -121,6 +121,18 @@ class ClipBlock(blocks.StructBlock):
     def clean(self, value):
         value = super().clean(value)
         start, end, session = value["start"], value["end"], value["session"]
+        # Saving a draft (autosave too) defers "required", so a clip whose session was chosen
+        # before its times were typed arrives here without them: say what is missing.
+        missing = {
+            name: ValidationError(message, code="required")
+            for name, given, message in (
+                ("start", start, _("Type when the clip starts. %(help)s") % {"help": TIMECODE_HELP}),
+                ("end", end, _("Type when the clip ends. %(help)s") % {"help": TIMECODE_HELP}),
+            )
+            if given is None
+        }
+        if missing:
+            raise blocks.StructBlockValidationError(block_errors=missing)
         if end <= start:
             raise blocks.StructBlockValidationError(
                 block_errors={

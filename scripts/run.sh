@@ -13,8 +13,24 @@ $PY manage.py load_demo
 $PY manage.py search_index --rebuild
 $PY manage.py ensure_admin
 
-$PY manage.py db_worker &
+# The worker runs without the autoreloader, in a session of its own so Ctrl+C reaches only the
+# web server; stopping is ours: SIGTERM lets the running job finish, and if it is still busy
+# after WORKER_STOP_GRACE seconds a second SIGTERM hands the job back to the queue (the next
+# worker redoes it). A worker killed outright loses nothing either: its job's lease runs out
+# and the next worker takes the job up (jobs/leases.py).
+setsid $PY manage.py db_worker &
 WORKER_PID=$!
-trap 'kill $WORKER_PID 2>/dev/null || true; wait $WORKER_PID 2>/dev/null || true' EXIT INT TERM
+stop_worker() {
+    kill -TERM "$WORKER_PID" 2>/dev/null || return 0
+    for _ in $(seq "${WORKER_STOP_GRACE:-10}"); do
+        kill -0 "$WORKER_PID" 2>/dev/null || { wait "$WORKER_PID" 2>/dev/null || true; return 0; }
+        sleep 1
+    done
+    echo "The worker is still busy: handing its job back to the queue."
+    kill -TERM "$WORKER_PID" 2>/dev/null || true
+    wait "$WORKER_PID" 2>/dev/null || true
+}
+trap stop_worker EXIT
+trap 'exit 130' INT TERM HUP
 echo "Worker running (pid $WORKER_PID). Site: http://$HOST:$PORT/  Admin: http://$HOST:$PORT/admin/"
 $PY manage.py runserver "$HOST:$PORT"

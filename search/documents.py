@@ -85,7 +85,8 @@ def searchable_sessions():
 def _transcript(session: SessionPage) -> Transcript | None:
     if not session.recording_id:
         return None
-    return Transcript.objects.filter(recording_id=session.recording_id, status=Transcript.Status.DONE).first()
+    # The text visitors see (a re-run in progress keeps the previous one until it is replaced).
+    return Transcript.objects.shown().filter(recording_id=session.recording_id).first()
 
 
 def _theme_titles(session: SessionPage) -> tuple[str, ...]:

@@ -120,7 +120,8 @@ class CorrectTranscriptView(TranscriptAdminMixin, TemplateView):
                 transaction.on_commit(
                     lambda: transcript_changed.send(
                         sender=Transcript, transcript=transcript, recording_id=transcript.recording_id
-                    )
+                    ),
+                    robust=True,  # the correction is saved; reindexing must not turn it into an error
                 )
         review = transcript.review()
         if reworded:

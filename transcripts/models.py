@@ -18,6 +18,15 @@ class Review:
         return self.lines > 0 and self.checked >= self.lines
 
 
+class TranscriptQuerySet(models.QuerySet):
+    def shown(self):
+        """Transcripts whose text visitors see: those that have segments (a finished run's, or an
+        editor's), whatever a newer run is doing. A re-run replaces the segments in one
+        transaction when it succeeds, so the previous text stays on the page and in the
+        captions until then (and after a failed re-run)."""
+        return self.filter(models.Exists(Segment.objects.filter(transcript=models.OuterRef("pk"))))
+
+
 class Transcript(models.Model):
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -64,6 +73,8 @@ class Transcript(models.Model):
     )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
+    objects = TranscriptQuerySet.as_manager()
+
     class Meta:
         ordering = ["-updated_at"]
         verbose_name = _("transcript")
@@ -88,6 +99,11 @@ class Transcript(models.Model):
             corrected=models.Count("pk", filter=models.Q(corrected=True)),
         )
         return Review(**counts)
+
+    @property
+    def is_shown(self) -> bool:
+        """See TranscriptQuerySet.shown."""
+        return self.segments.exists()
 
     @property
     def text(self) -> str:

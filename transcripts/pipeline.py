@@ -39,6 +39,10 @@ MSG_UNEXPECTED = (
     "Transcription stopped because of an unexpected problem on the server. Retrying may help; "
     "if it fails again, please tell an administrator (details are in the server log)."
 )
+MSG_WORKER_LOST = (
+    "The transcription worker stopped each time it worked on this recording (it may need more "
+    "memory than the server has). Retrying may help; if it fails again, please tell an administrator."
+)
 
 
 def refresh_media_info(recording_id: int) -> bool:
@@ -107,6 +111,13 @@ def run_transcription(
     except Exception:
         logger.exception("Transcription of recording %s failed unexpectedly", recording_id)
         _fail(transcript, MSG_UNEXPECTED, clock)
+    except BaseException:
+        # The worker is told to stop now: its job goes back to the queue (jobs.worker), and so
+        # does the transcript; the previous segments were never touched.
+        Transcript.objects.filter(pk=transcript.pk, status=Transcript.Status.RUNNING).update(
+            status=Transcript.Status.QUEUED
+        )
+        raise
     else:
         _store(transcript, result, config, clock)
     _announce(transcript)
@@ -156,7 +167,11 @@ def _store(transcript: Transcript, result: engine.TranscriptionResult, config, c
         )
         for s in result.segments
     ]
+    # One short transaction swaps the old segments for the new ones, so visitors see the previous
+    # transcript until this commits. The row lock makes a second run of the same job (a worker
+    # taken for dead that was only slow) wait and then replace, never interleave.
     with transaction.atomic():
+        Transcript.objects.select_for_update().filter(pk=transcript.pk).first()
         transcript.replace_segments(segments)
         transcript.status = Transcript.Status.DONE if segments else Transcript.Status.NO_SPEECH
         transcript.language = result.language
@@ -179,9 +194,20 @@ def _store(transcript: Transcript, result: engine.TranscriptionResult, config, c
     )
 
 
+def record_lost_job(recording_id: int, error_class: str) -> None:
+    """The job for this recording failed without the pipeline finishing it (see handlers)."""
+    reason = MSG_WORKER_LOST if error_class.endswith("WorkerLost") else MSG_UNEXPECTED
+    updated = Transcript.objects.filter(
+        recording_id=recording_id, status__in=[Transcript.Status.QUEUED, Transcript.Status.RUNNING]
+    ).update(status=Transcript.Status.FAILED, error=reason, finished_at=timezone.now())
+    if updated:
+        logger.error("Transcription job of recording %s failed (%s)", recording_id, error_class)
+
+
 def _announce(transcript: Transcript) -> None:
     transaction.on_commit(
         lambda: transcript_changed.send(
             sender=Transcript, transcript=transcript, recording_id=transcript.recording_id
-        )
+        ),
+        robust=True,  # a listener's problem (e.g. the search engine down) must not fail the job
     )

@@ -32,8 +32,9 @@ def visible_transcript(request, page_id: int) -> tuple[SessionPage, Transcript]:
     page = get_object_or_404(SessionPage, pk=page_id)
     if not (page_visible_to(page, request) or is_editor(request)):
         raise Http404("No such session")
+    # Shown = has segments: a re-run in progress keeps serving the previous captions.
     transcript = (
-        Transcript.objects.filter(recording_id=page.recording_id, status=Transcript.Status.DONE).first()
+        Transcript.objects.shown().filter(recording_id=page.recording_id).first()
         if page.recording_id
         else None
     )

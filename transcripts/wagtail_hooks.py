@@ -36,7 +36,7 @@ def _transcript_of(page):
 @hooks.register("session_page_tracks")
 def caption_track(request, page):
     transcript = _transcript_of(page)
-    if transcript is None or transcript.status != Transcript.Status.DONE:
+    if transcript is None or not transcript.is_shown:  # a re-run keeps the previous captions
         return ""
     language = transcript.language or page.language
     return format_html(
@@ -49,9 +49,9 @@ def caption_track(request, page):
 
 @hooks.register("session_page_links")
 def transcript_links(page):
-    """The session's caption and transcript files, once it has a finished transcript (for the API)."""
+    """The session's caption and transcript files, once it has a transcript to show (for the API)."""
     transcript = _transcript_of(page)
-    if transcript is None or transcript.status != Transcript.Status.DONE:
+    if transcript is None or not transcript.is_shown:
         return {}
     return {
         "captions": {
@@ -83,7 +83,8 @@ def interactive_transcript(request, page):
     transcript = _transcript_of(page)
     if transcript is None:
         return ""
-    done = transcript.status == Transcript.Status.DONE
+    # The segments there are, whatever a newer run is doing: they are replaced in one go.
+    done = transcript.is_shown
     return render_to_string(
         "transcripts/session_transcript.html",
         {

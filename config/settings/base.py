@@ -23,6 +23,7 @@ INSTALLED_APPS = [
     "search",
     "reports",
     "catalogue",
+    "jobs",  # before django_tasks_db: its db_worker (with leases) replaces that app's
     "wagtailmedia",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -96,12 +97,19 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # The web server and the worker share one SQLite file: wait for locks
-    # instead of failing, and let readers run beside the writer. In WAL mode synchronous=NORMAL
-    # is still safe from corruption and spares an fsync per commit (every search logs its
-    # query: with FULL, concurrent searches queued behind each other's fsync).
+    # The web server and the worker share one SQLite file: wait for locks instead of failing
+    # (timeout), and let readers run beside the writer (WAL). In WAL mode synchronous=NORMAL is
+    # still safe from corruption and spares an fsync per commit (every search logs its query:
+    # with FULL, concurrent searches queued behind each other's fsync). IMMEDIATE: a transaction
+    # takes the write lock when it begins, so it waits through the timeout; a deferred one that
+    # reads first and writes later fails at once with "database is locked" when another process
+    # wrote in between (what made publishing fail while the worker stored a transcript).
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+        {
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+        }
     )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -145,6 +153,13 @@ WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "key", "odt", "pdf", "pptx", "rtf", "tx
 
 # Background jobs: django-tasks with the database backend (`manage.py db_worker`).
 TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+# A running job holds a lease its worker renews every third of this; a job whose lease ran out
+# (its worker died) is taken up again by another worker (jobs/leases.py) ...
+JOBS_LEASE_SECONDS = float(os.environ.get("JOBS_LEASE_SECONDS", "90"))
+# ... until it has been started this many times.
+JOBS_MAX_ATTEMPTS = int(os.environ.get("JOBS_MAX_ATTEMPTS", "3"))
+# Upkeep the workers run between jobs: dotted path -> every so many seconds.
+JOBS_PERIODIC = {"transcripts.queueing.queue_missed": 300}
 
 # Where the real sample recordings live on our machines and in CI (absent in a user's clone).
 SHARED_DATA_DIR = Path(os.environ.get("SHARED_DATA_DIR", BASE_DIR.parent / "shared" / "data"))

@@ -3,10 +3,11 @@
 from pathlib import Path
 
 from django.core.files import File
+from django.core.validators import FileExtensionValidator
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Collection
-from wagtailmedia.models import AbstractMedia
+from wagtailmedia.models import ALLOWED_EXTENSIONS_THUMBNAIL, AbstractMedia
 
 
 class Recording(AbstractMedia):
@@ -24,6 +25,17 @@ class Recording(AbstractMedia):
             recording.file.save(filename or Path(path).name, File(handle), save=False)
         recording.save()
         return recording
+
+    def clean(self):
+        """wagtailmedia checks the file's extension here. When the form already refused the file
+        (empty, name too long) there is no file to check, and its "File extension “” is not
+        allowed" would only hide the real reason: leave the form's message alone."""
+        if self.file:
+            super().clean()
+            return
+        self.duration = self.duration or 0
+        if self.thumbnail:  # the rest of wagtailmedia's checks
+            FileExtensionValidator(ALLOWED_EXTENSIONS_THUMBNAIL)(self.thumbnail)
 
     @property
     def is_video(self) -> bool:

@@ -157,6 +157,24 @@ class ClipTests(WagtailPageTestCase):
         clip = ThemePage.objects.get(pk=theme.pk).get_latest_revision_as_object().body[0]
         self.assertEqual((clip.value["start"], clip.value["end"]), (60.0, 120.0))
 
+    def test_autosave_of_a_clip_whose_times_are_not_typed_yet_explains_what_is_missing(self):
+        # The editor added a Clip and chose its session; autosave runs before they type the times.
+        self.login()
+        theme = make_theme()
+        data = theme_form_with_clip(theme, self.session, start="", end="")
+        url = f"/admin/pages/{theme.pk}/edit/"
+        autosave = self.client.post(url, data, headers={"Accept": "application/json"})
+        self.assertEqual(autosave.status_code, 400)  # refused with a reason, not a 500
+        self.assertEqual(autosave.json()["error_code"], "validation_error")
+        # Saving the draft by hand shows the reason at the fields.
+        html = self.client.post(url, data).content.decode()
+        self.assertIn("Type when the clip starts.", html)
+        self.assertIn("Type when the clip ends.", html)
+        data["body-0-value-start"] = "0:30"
+        self.assertIn("Type when the clip ends.", self.client.post(url, data).content.decode())
+        data["body-0-value-end"] = "0:45"
+        self.assertEqual(self.client.post(url, data, headers={"Accept": "application/json"}).status_code, 200)
+
     def test_admin_edit_form_explains_a_time_it_cannot_read(self):
         self.login()
         theme = make_theme()

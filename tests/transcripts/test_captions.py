@@ -148,7 +148,7 @@ def test_transcript_detected_language_wins_over_session_setting(client, home):
     ],
 )
 def test_status_notice_instead_of_transcript(client, home, status, notice):
-    session, _ = transcribed_session(home, status=status)
+    session, _ = transcribed_session(home, status=status, lines=[])  # no earlier run left any text
     Transcript.objects.filter(recording=session.recording).update(error="ffmpeg said something technical")
     html = client.get(session.url).content.decode()
     assert notice in html
@@ -169,3 +169,15 @@ def test_session_page_shows_a_corrected_line_at_once(client, home):
     transcript.replace_segments([Segment(start=0.0, end=2.0, text="Een nieuwe run.")])
     html = client.get(session.url).content.decode()
     assert "Een nieuwe run." in html and "Goedemiddag." not in html
+
+
+@pytest.mark.parametrize(
+    "status", [Transcript.Status.QUEUED, Transcript.Status.RUNNING, Transcript.Status.FAILED]
+)
+def test_a_re_run_keeps_the_previous_transcript_on_the_page_and_in_the_captions(client, home, status):
+    session, _ = transcribed_session(home, status=status)  # segments of the earlier, finished run
+    html = client.get(session.url).content.decode()
+    assert "Goedemorgen &amp; welkom." in html and "<track" in html
+    assert "being prepared" not in html and "not available" not in html
+    captions = client.get(f"/sessions/{session.pk}/captions.vtt")
+    assert captions.status_code == 200 and "Goedemorgen" in captions.content.decode()

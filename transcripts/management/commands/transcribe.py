@@ -12,8 +12,9 @@ from transcripts.models import Transcript
 from transcripts.pipeline import run_transcription
 from transcripts.queueing import queue_transcription
 
-# A worker killed mid-run leaves its transcript "running" for ever; one running this long is
-# taken for dead (an hour of audio takes minutes at the measured ~19x real time).
+# Workers take up the jobs of dead workers themselves (jobs/leases.py); a transcript "running"
+# this long without that happening has lost its job (e.g. the job table was pruned): an hour of
+# audio takes minutes at the measured ~19x real time.
 STALE_RUNNING = timedelta(hours=1)
 
 

@@ -1,0 +1,1 @@
+from tests.jobs.processes import shared_database  # noqa: F401 (the fixture)
