@@ -6,13 +6,16 @@ Differences from ``django_tasks_db``'s Worker, which it extends:
 * between jobs (at most every quarter lease) it takes up jobs whose worker died, and runs the
   callables of ``settings.JOBS_PERIODIC`` (``{"dotted.path": seconds}``) when they are due;
 * a second stop signal (SIGTERM/SIGINT) hands the running job back to the queue instead of
-  marking it failed. The first signal lets the running job finish, then the worker exits.
+  marking it failed. The first signal lets the running job finish, then the worker exits;
+  signals after the second are ignored.
 """
 
 from __future__ import annotations
 
 import logging
 import random
+import signal
+import sys
 import time
 
 from django.conf import settings
@@ -36,6 +39,24 @@ class LeasedWorker(Worker):
         self.upkeep_every = max(0.5, leases.lease_seconds() / 4)
         self._next_upkeep = 0.0
         self._periodic = {path: [float(every), 0.0] for path, every in settings.JOBS_PERIODIC.items()}
+        self._handing_back = False
+
+    # -- signals --------------------------------------------------------------------------------
+
+    def shutdown(self, signum, frame) -> None:
+        """First signal: finish the running job, then exit (django_tasks_db's). Second: hand the
+        job back now (SystemExit, caught in run_task). Later ones are ignored so they cannot cut
+        the hand-back short (a worker that hangs is for SIGKILL, and its lease)."""
+        if self._handing_back:
+            logger.warning("Received %s - already handing the job back.", signal.strsignal(signum))
+            return
+        if not self.running:
+            self._handing_back = True
+            logger.warning(
+                "Received %s - handing the running job back to the queue.", signal.strsignal(signum)
+            )
+            sys.exit(1)
+        super().shutdown(signum, frame)
 
     # -- the loop (django_tasks_db's, plus upkeep and the lease taken with the claim) ----------
 

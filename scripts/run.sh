@@ -27,7 +27,13 @@ stop_worker() {
         sleep 1
     done
     echo "The worker is still busy: handing its job back to the queue."
-    kill -TERM "$WORKER_PID" 2>/dev/null || true
+    # Repeated: signals that reach Python while Whisper is inside one C call count as one.
+    for second in $(seq 60); do
+        kill -0 "$WORKER_PID" 2>/dev/null || { wait "$WORKER_PID" 2>/dev/null || true; return 0; }
+        if [ $((second % 5)) = 1 ]; then kill -TERM "$WORKER_PID" 2>/dev/null || true; fi
+        sleep 1
+    done
+    kill -KILL "$WORKER_PID" 2>/dev/null || true  # its job's lease runs out; another worker redoes it
     wait "$WORKER_PID" 2>/dev/null || true
 }
 trap stop_worker EXIT

@@ -1,15 +1,33 @@
-"""Uploading a recording in the media library: a refused file gets its one real reason."""
+"""Uploading a recording in the media library: a refused file gets its one real reason.
+(The admin speaks Dutch by default: the messages are Django's own, in Dutch.)"""
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 from wagtail.models import Collection
 
 from library.models import Recording
+from tests.i18n import nl
 
 pytestmark = pytest.mark.django_db
 
-NOT_ALLOWED = "File extension"
+# Django's messages, up to the first value they quote.
+NOT_ALLOWED = nl(
+    "File extension “%(extension)s” is not allowed. Allowed extensions are: %(allowed_extensions)s."
+)
+NOT_ALLOWED = NOT_ALLOWED.split("%(")[0].rstrip("“‘\"' ")  # "Bestandsextensie"
+EMPTY = nl("The submitted file is empty.")
+
+
+def too_long(length: int) -> str:
+    with translation.override("nl"):
+        message = translation.ngettext(
+            "Ensure this filename has at most %(max)d character (it has %(length)d).",
+            "Ensure this filename has at most %(max)d characters (it has %(length)d).",
+            100,
+        )
+    return message % {"max": 100, "length": length}
 
 
 def upload(admin_client, name, content, media_type="audio"):
@@ -25,15 +43,16 @@ def test_an_empty_file_is_refused_for_being_empty_only(admin_client, home):
     response = upload(admin_client, "opening.wav", b"")
     html = response.content.decode()
     assert response.status_code == 200 and not Recording.objects.exists()
-    assert "The submitted file is empty." in html
+    assert EMPTY in html
     assert NOT_ALLOWED not in html
 
 
 def test_a_too_long_file_name_is_refused_for_its_length_only(admin_client, home):
-    response = upload(admin_client, "o" * 120 + ".wav", b"RIFF" + bytes(64))
+    name = "o" * 120 + ".wav"
+    response = upload(admin_client, name, b"RIFF" + bytes(64))
     html = response.content.decode()
     assert response.status_code == 200 and not Recording.objects.exists()
-    assert "Ensure this filename has at most" in html
+    assert too_long(len(name)) in html
     assert NOT_ALLOWED not in html
 
 
