@@ -124,11 +124,14 @@ def test_publishing_never_fails_while_the_worker_writes(shared_database, client,
             assert theme.revisions.count() == revisions + 1
         worker_was_busy = Lease.objects.exists()
         # Stop as `make run` does: SIGTERM lets the job finish; a second one hands it back.
+        # (Python runs its handler once for signals that arrive together: wait until it ran.)
         worker.signal(signal.SIGTERM)
-        time.sleep(1)
+        wait_for(
+            lambda: not worker.running or "shutting down gracefully" in worker.output(), 60, "the signal"
+        )
         if worker.running:
             worker.signal(signal.SIGTERM)
-        exit_code = worker.wait(timeout=60)  # 0: finished its job; 1: handed it back
+        exit_code = worker.wait(timeout=120)  # 0: it was idle or finished its job; 1: handed it back
     finally:
         worker.stop()
     print(
