@@ -126,8 +126,8 @@ class ClipBlock(blocks.StructBlock):
         missing = {
             name: ValidationError(message, code="required")
             for name, given, message in (
-                ("start", start, f"{_('Type when the clip starts.')} {TIMECODE_HELP}"),
-                ("end", end, f"{_('Type when the clip ends.')} {TIMECODE_HELP}"),
+                ("start", start, _("Type when the clip starts. %(help)s") % {"help": TIMECODE_HELP}),
+                ("end", end, _("Type when the clip ends. %(help)s") % {"help": TIMECODE_HELP}),
             )
             if given is None
         }

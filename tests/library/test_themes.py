@@ -168,10 +168,13 @@ class ClipTests(WagtailPageTestCase):
         self.assertEqual(autosave.json()["error_code"], "validation_error")
         # Saving the draft by hand shows the reason at the fields.
         html = self.client.post(url, data).content.decode()
-        self.assertIn(nl("Type when the clip starts."), html)
-        self.assertIn(nl("Type when the clip ends."), html)
+        self.assertIn(nl("Type when the clip starts. %(help)s").split(" %(")[0], html)
+        self.assertIn(nl("Type when the clip ends. %(help)s").split(" %(")[0], html)
         data["body-0-value-start"] = "0:30"
-        self.assertIn(nl("Type when the clip ends."), self.client.post(url, data).content.decode())
+        self.assertIn(
+            nl("Type when the clip ends. %(help)s").split(" %(")[0],
+            self.client.post(url, data).content.decode(),
+        )
         data["body-0-value-end"] = "0:45"
         self.assertEqual(self.client.post(url, data, headers={"Accept": "application/json"}).status_code, 200)
 
