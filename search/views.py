@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import math
 
+from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import translate_url
+from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
@@ -53,9 +55,13 @@ def link_seconds(start: float) -> str:
 
 
 def localized_url(url: str) -> str:
-    """A session URL from the index, in the visitor's language (the index keeps one URL per
-    session: /en/... pages are the same pages under the English prefix)."""
-    return translate_url(url, get_language()) if url.startswith("/") else url
+    """A session URL from the index, in the visitor's language. The index keeps each session's
+    URL in the default language (unprefixed): resolved as such, reversed in the visitor's."""
+    if not url.startswith("/"):
+        return url
+    language = get_language()
+    with translation.override(settings.LANGUAGE_CODE):
+        return translate_url(url, language)
 
 
 def moment_url(url: str, start: float) -> str:

@@ -5,7 +5,9 @@ import re
 from django.urls import reverse
 from django.utils import translation
 
+from search import service
 from tests.factories import make_session
+from tests.search.helpers import session_with
 
 
 def _switch_links(html: str) -> dict[str, str]:
@@ -34,3 +36,13 @@ def test_switch_links_to_the_same_page_with_its_query(home, client):
     assert _switch_links(english) == {"nl": "/open-data/?t=65"}
     search = client.get("/en/search/", {"q": "water"}).content.decode()
     assert _switch_links(search) == {"nl": "/search/?q=water"}
+
+
+def test_search_results_link_to_the_session_in_the_visitors_language(home, client, settings, tmp_path):
+    settings.SEARCH_ENGINE = "embedded"
+    settings.SEARCH_EMBEDDED_PATH = tmp_path / "index.sqlite3"
+    session_with("Water", ["Over water en dijken."], language="nl", slug="water")
+    service.rebuild()
+    assert 'href="/water/?t=0"' in client.get("/search/", {"q": "dijken"}).content.decode()
+    english = client.get("/en/search/", {"q": "dijken"}).content.decode()
+    assert '<a href="/en/water/">' in english and 'href="/en/water/?t=0"' in english
