@@ -1,10 +1,11 @@
+import re
+
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.urls import include, path, re_path
-from django.views.static import serve
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
@@ -12,6 +13,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 from catalogue import urls as catalogue_urls
 from catalogue.api import api_router
 from library import urls as library_urls
+from library import views as library_views
 from ops import urls as ops_urls
 from search import urls as search_urls
 from transcripts import urls as transcripts_urls
@@ -30,16 +32,18 @@ urlpatterns = [
     path("favicon.ico", lambda request: redirect(static("favicon.ico"), permanent=True)),
 ]
 
-# Only images (posters, renditions) are served straight from MEDIA_ROOT; recordings always go
-# through library.views.serve_recording's access check. Behind nginx these paths never reach
-# Django (deploy/nginx/session-library.conf serves them); without it (`make serve`) Django does.
-urlpatterns += [
-    re_path(
-        r"^media/(?P<path>(?:original_images|images)/.*)$",
-        serve,
-        {"document_root": settings.MEDIA_ROOT},
-    ),
-]
+if settings.MEDIA_URL.startswith("/"):
+    # Images (posters, renditions) are served by Django in every environment, after the
+    # access check (library.views.serve_image); recordings go through serve_recording's.
+    # Nothing else under MEDIA_ROOT is served, and no web server may serve MEDIA_URL directly
+    # (deploy/nginx/session-library.conf passes these paths to Django; X-Accel-Redirect after).
+    urlpatterns += [
+        re_path(
+            rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>(?:original_images|images)/[^/]+)$",
+            library_views.serve_image,
+            name="image",
+        ),
+    ]
 
 # Public pages: the URL says the language. /... is Dutch (the default, unprefixed), /en/...
 # English; the language switch links to the same page under the other prefix (so a shared

@@ -3,9 +3,11 @@ facets, people pages, images, media files, captions, search).
 
 ``visible_sessions()`` / ``visible_themes()`` are the queryset form of the rule for a visitor
 (live, and no view restriction on the page or any ancestor); ``page_visible_to`` checks one
-page for one request (an editor or a visitor who gave a theme's password)."""
+page for one request (an editor or a visitor who gave a theme's password). Speakers,
+organisations and images are visible only through a visible page."""
 
-from wagtail.models import Page
+from django.contrib.contenttypes.models import ContentType
+from wagtail.models import Page, ReferenceIndex
 
 
 def visible_sessions():
@@ -21,6 +23,20 @@ def visible_themes():
     from library.models import ThemePage
 
     return ThemePage.objects.live().public()
+
+
+def visible_speakers():
+    """Speakers of at least one visible session (the others have no public page)."""
+    from library.models import Speaker
+
+    return Speaker.objects.filter(session_links__page__in=visible_sessions()).distinct()
+
+
+def visible_organisations():
+    """Organisations of at least one visible session (the others have no public page)."""
+    from library.models import Organisation
+
+    return Organisation.objects.filter(sessions__in=visible_sessions()).distinct()
 
 
 def page_visible_to(page: Page, request) -> bool:
@@ -42,3 +58,27 @@ def recording_visible_to(recording, request) -> bool:
     if is_editor(request):
         return True
     return any(page_visible_to(page, request) for page in recording.sessions.all())
+
+
+def image_visible_to(image, request) -> bool:
+    """An image (its original file and every rendition) reaches a visitor only through a
+    page the visitor may see: as a session's poster, or used in a page's content (Wagtail's
+    reference index: rich text embeds, choosers). An image no visible page uses is not
+    served, so a hidden session's poster frame at a guessable URL answers 404.
+
+    Editors see every image (the admin shows them all)."""
+    if is_editor(request):
+        return True
+    from library.models import SessionPage
+
+    if any(page_visible_to(session, request) for session in SessionPage.objects.filter(poster=image)):
+        return True
+    # The reference index is built from each page's database row, i.e. its live content.
+    page_ids = {
+        int(object_id)
+        for object_id in ReferenceIndex.get_references_to(image)
+        .filter(base_content_type=ContentType.objects.get_for_model(Page))
+        .values_list("object_id", flat=True)
+        if object_id.isdigit()
+    }
+    return any(page_visible_to(page, request) for page in Page.objects.filter(pk__in=page_ids))

@@ -14,6 +14,8 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from wagtail import hooks
 
+from .access import visible_sessions
+
 
 @dataclass(frozen=True)
 class Figure:
@@ -33,10 +35,8 @@ def format_hours(seconds: float | None) -> str:
 
 
 def library_figures(request) -> list[Figure]:
-    """Counts of live, public sessions only: the public home page never counts drafts."""
-    from .models import SessionPage  # here, not at the top: models.pages imports this module
-
-    sessions = SessionPage.objects.live().public()
+    """Counts of visible sessions only: the public home page never counts drafts or private ones."""
+    sessions = visible_sessions()
     seconds = sessions.aggregate(total=Sum("duration"))["total"]
     return [
         Figure(number_format(sessions.count(), force_grouping=True), _("Sessions")),

@@ -4,7 +4,7 @@ Reads transcripts through the ORM only; re-queueing goes through transcripts' ow
 
 from django.db.models import Count, Sum
 
-from library.models import SessionPage
+from library.access import visible_sessions
 from transcripts.models import Transcript
 from transcripts.queueing import queue_transcription
 
@@ -16,10 +16,10 @@ def status_counts() -> list[tuple[str, str, int]]:
 
 
 def seconds_transcribed(public_only: bool = False) -> float:
-    """Audio seconds of finished transcripts; `public_only` counts those of live, public sessions."""
+    """Audio seconds of finished transcripts; `public_only` counts those of visible sessions."""
     done = Transcript.objects.filter(status=Transcript.Status.DONE)
     if public_only:
-        recording_ids = SessionPage.objects.live().public().values("recording_id")
+        recording_ids = visible_sessions().values("recording_id")
         done = done.filter(recording_id__in=recording_ids)
     return done.aggregate(total=Sum("audio_seconds"))["total"] or 0.0
 

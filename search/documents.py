@@ -8,8 +8,8 @@ from collections.abc import Iterable, Iterator
 from django.conf import settings
 from django.utils import translation
 
-from library.access import visible_sessions
-from library.models import SessionPage, ThemePage
+from library.access import visible_sessions, visible_themes
+from library.models import SessionPage
 from search.analysis import analysis_language
 from search.engines.base import MomentDocument, SessionDocument
 from transcripts.models import Transcript
@@ -78,7 +78,7 @@ def _word_starts(segment, text: str) -> list[tuple[int, float]]:
 
 
 def searchable_sessions():
-    """The sessions a visitor may find: the one rule, library.access.visible_sessions()."""
+    """The sessions a visitor may find: library.access.visible_sessions(), the one rule."""
     return visible_sessions()
 
 
@@ -90,8 +90,9 @@ def _transcript(session: SessionPage) -> Transcript | None:
 
 
 def _theme_titles(session: SessionPage) -> tuple[str, ...]:
-    """Live themes that include the session; a private theme's title stays out of facets."""
-    themes = ThemePage.objects.live().public().filter(session_links__session=session).distinct()
+    """Visible themes that include the session; a draft or private theme's title stays out
+    of hits and facets."""
+    themes = visible_themes().filter(session_links__session=session).distinct()
     return tuple(themes.order_by("title").values_list("title", flat=True))
 
 

@@ -29,8 +29,17 @@ def schedule(session_ids) -> None:
 
 
 def _sessions_under(page: Page) -> list[int]:
-    """The page itself if it is a session, and every session below it (moves, privacy)."""
+    """The page itself if it is a session, and every session below it."""
     return list(SessionPage.objects.descendant_of(page, inclusive=True).values_list("pk", flat=True))
+
+
+def _sessions_seen_through(page: Page) -> list[int]:
+    """Every session whose document a change of this page's visibility or place can change
+    (privacy, unpublish, move, slug): the sessions at or below it, and the sessions that
+    the themes at or below it list, because a document carries its visible themes' titles."""
+    themes = ThemePage.objects.descendant_of(page, inclusive=True)
+    listed = ThemeSession.objects.filter(theme__in=themes).values_list("session_id", flat=True)
+    return [*_sessions_under(page), *listed]
 
 
 def _theme_sessions(theme_id: int) -> list[int]:
@@ -43,19 +52,18 @@ def on_transcript_changed(sender, transcript=None, recording_id=None, **kwargs):
         schedule(SessionPage.objects.filter(recording_id=recording_id).values_list("pk", flat=True))
 
 
-def on_page_changed(sender, instance, **kwargs):
-    """Published, unpublished, slug changed: the session, or a theme's sessions."""
+def on_page_published(sender, instance, **kwargs):
+    """A new version of the session, or of a theme (its title is in its sessions' documents)."""
     if issubclass(sender, SessionPage) or isinstance(instance, SessionPage):
         schedule([instance.pk])
     elif issubclass(sender, ThemePage) or isinstance(instance, ThemePage):
         schedule(_theme_sessions(instance.pk))
-    elif kwargs.get("signal") is page_slug_changed:
-        schedule(_sessions_under(instance))
 
 
-def on_page_moved(sender, instance, **kwargs):
-    # A move changes urls and may put sessions under (or out of) a private section.
-    schedule(_sessions_under(instance))
+def on_page_hidden_or_moved(sender, instance, **kwargs):
+    # Unpublished, moved (under or out of a private section) or renamed (urls): any page,
+    # a section included, may hide or show sessions and themes below it.
+    schedule(_sessions_seen_through(instance))
 
 
 def on_session_deleted(sender, instance, **kwargs):
@@ -72,7 +80,7 @@ def on_restriction_changed(sender, instance, **kwargs):
         page = instance.page
     except Page.DoesNotExist:  # the page itself is being deleted: its own handler covers it
         return
-    schedule(_sessions_under(page))
+    schedule(_sessions_seen_through(page))
 
 
 def on_recording_deleted(sender, instance, **kwargs):
@@ -95,10 +103,10 @@ def on_event_changed(sender, instance, **kwargs):
 def connect() -> None:
     uid = "search.handlers"
     transcript_changed.connect(on_transcript_changed, sender=Transcript, dispatch_uid=f"{uid}.transcript")
-    page_published.connect(on_page_changed, dispatch_uid=f"{uid}.published")
-    page_unpublished.connect(on_page_changed, dispatch_uid=f"{uid}.unpublished")
-    page_slug_changed.connect(on_page_changed, dispatch_uid=f"{uid}.slug")
-    post_page_move.connect(on_page_moved, dispatch_uid=f"{uid}.moved")
+    page_published.connect(on_page_published, dispatch_uid=f"{uid}.published")
+    page_unpublished.connect(on_page_hidden_or_moved, dispatch_uid=f"{uid}.unpublished")
+    page_slug_changed.connect(on_page_hidden_or_moved, dispatch_uid=f"{uid}.slug")
+    post_page_move.connect(on_page_hidden_or_moved, dispatch_uid=f"{uid}.moved")
     post_delete.connect(on_session_deleted, sender=SessionPage, dispatch_uid=f"{uid}.session_deleted")
     post_save.connect(on_theme_link_changed, sender=ThemeSession, dispatch_uid=f"{uid}.theme_link_saved")
     post_delete.connect(on_theme_link_changed, sender=ThemeSession, dispatch_uid=f"{uid}.theme_link_deleted")

@@ -88,3 +88,19 @@ def generate_tone(path: Path, seconds: float = 2.0) -> Path:
         check=True,
     )
     return path
+
+
+def make_image(name="poster.jpg", title="A poster", colour=(40, 90, 160)):
+    """A Wagtail image holding a real JPEG (Pillow), stored under original_images/."""
+    import io
+
+    from django.core.files.images import ImageFile
+    from PIL import Image as PILImage
+    from wagtail.images import get_image_model
+
+    buffer = io.BytesIO()
+    PILImage.new("RGB", (64, 36), colour).save(buffer, format="JPEG")
+    image = get_image_model()(title=title, collection=Collection.get_first_root_node())
+    image.file = ImageFile(io.BytesIO(buffer.getvalue()), name=name)
+    image.save()
+    return image

@@ -135,8 +135,8 @@ STATIC_URL = "/static/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 MEDIA_URL = "/media/"
 # With nginx in front: the internal location (e.g. "/_recordings/") that serves MEDIA_ROOT.
-# The recording view then checks access and answers with X-Accel-Redirect, and nginx sends
-# the bytes (ranges too), so no recording streams through Python. Empty: Django streams it.
+# The recording and image views then check access and answer with X-Accel-Redirect, and nginx
+# sends the bytes (ranges too), so no recording streams through Python. Empty: Django streams it.
 RECORDINGS_ACCEL_REDIRECT = os.environ.get("RECORDINGS_ACCEL_REDIRECT", "")
 
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000

@@ -61,14 +61,13 @@ class HomePage(Page):
     def featured_themes(self):
         """The editor's choice of themes, in their order; drafts and private ones left out."""
         ids = [link.theme_id for link in self.featured_theme_links.all()]
-        by_id = ThemePage.objects.live().public().in_bulk(ids)
+        by_id = visible_themes().in_bulk(ids)
         return [by_id[i] for i in ids if i in by_id]
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["sessions"] = (
-            SessionPage.objects.live()
-            .public()
+            visible_sessions()
             .select_related("event", "poster")
             .order_by("-date", "-first_published_at", "title")[: self.LATEST_SESSIONS]
         )
@@ -319,14 +318,14 @@ class ThemePage(Page):
 
     def visible_sessions(self):
         ids = [link.session_id for link in self.session_links.all()]
-        by_id = SessionPage.objects.live().public().in_bulk(ids)
+        by_id = visible_sessions().in_bulk(ids)
         return [by_id[i] for i in ids if i in by_id]
 
     def visible_body(self):
         """Body blocks to render: teasers and clips of a draft, private or deleted
         session are left out, so nothing of it reaches a visitor."""
         ids = referenced_session_ids(self.body)
-        visible = set(SessionPage.objects.live().public().filter(pk__in=ids).values_list("pk", flat=True))
+        visible = set(visible_sessions().filter(pk__in=ids).values_list("pk", flat=True))
         shown = []
         for child in self.body:
             if child.block_type in ("session", "clip"):

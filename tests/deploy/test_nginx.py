@@ -25,7 +25,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.test import override_settings
 
-from tests.factories import make_private, make_recording, make_session
+from tests.factories import make_image, make_private, make_recording, make_session
 from tests.shared_data import missing
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -104,14 +104,25 @@ def site_config(
 
 
 def _site_data() -> dict:
-    """A public session, a draft and a private one, each with its own recording."""
+    """A public session, a draft and a private one, each with its own recording and poster."""
+    posters = {name: make_image(f"poster-{name}.jpg") for name in ("public", "draft", "private")}
     public = make_recording(content=CONTENT, title="Public")
-    make_session(title="Public talk", recording=public)
+    make_session(title="Public talk", recording=public, poster=posters["public"])
     draft = make_recording(content=CONTENT, title="Draft")
-    make_session(title="Draft talk", recording=draft, live=False)
+    make_session(title="Draft talk", recording=draft, live=False, poster=posters["draft"])
     private = make_recording(content=CONTENT, title="Private")
-    make_private(make_session(title="Private talk", recording=private))
-    return {"public": public, "draft": draft, "private": private}
+    make_private(make_session(title="Private talk", recording=private, poster=posters["private"]))
+    poster_urls = {
+        name: (image.file.url, image.get_rendition("fill-480x270").url) for name, image in posters.items()
+    }
+    poster_bytes = posters["public"].file.open("rb").read()
+    return {
+        "public": public,
+        "draft": draft,
+        "private": private,
+        "posters": poster_urls,
+        "poster": poster_bytes,
+    }
 
 
 def _database_file(path: Path, django_db_blocker) -> dict:
@@ -147,9 +158,6 @@ def behind_nginx(django_db_setup, django_db_blocker, tmp_path_factory):
         },
     ):
         call_command("collectstatic", interactive=False, verbosity=0)
-    (media_root / "images").mkdir(exist_ok=True)
-    (media_root / "images" / "poster.jpg").write_bytes(b"\xff\xd8 a poster")
-    (media_root / "images" / "poster.jpg").chmod(0o644)
     database = tmp_path / "db.sqlite3"
     site_data = _database_file(database, django_db_blocker)
 
@@ -278,8 +286,18 @@ def test_pages_static_files_and_images_through_nginx(behind_nginx):
     assert status == 200 and headers["cache-control"] == "public, max-age=31536000, immutable"
     assert headers.get("content-encoding") == "gzip"  # the precompressed copy
     assert "x-request-id" not in headers  # nginx sent it; it never reached Django
-    status, headers, body = _get(behind_nginx["https"], "/media/images/poster.jpg")
-    assert status == 200 and body == b"\xff\xd8 a poster" and "x-request-id" not in headers
+    # Images go through Django's access check (X-Accel-Redirect): a hidden session's poster,
+    # original or rendition, is a 404 at its guessable /media/ address.
+    original, rendition = behind_nginx["posters"]["public"]
+    status, headers, body = _get(behind_nginx["https"], original)
+    assert status == 200 and body == behind_nginx["poster"]
+    assert headers["content-type"] == "image/jpeg"
+    status, _, body = _get(behind_nginx["https"], rendition)
+    assert status == 200 and body.startswith(b"\xff\xd8")
+    for name in ("draft", "private"):
+        for url in behind_nginx["posters"][name]:
+            status, _, _ = _get(behind_nginx["https"], url)
+            assert status == 404, url
 
 
 def test_plain_http_redirects_and_health_answers(behind_nginx):

@@ -89,3 +89,19 @@ class SessionPageTests(WagtailPageTestCase):
         self.assertIn("Innovatie in de praktijk", theme_html)
         self.assertIn(">1 sessie<", self.client.get(index.url).content.decode())
         self.assertIn(">1 session<", self.client.get("/en" + index.url).content.decode())
+
+    def test_session_page_leaves_out_private_and_draft_themes(self):
+        home = HomePage.objects.get(slug="home")
+        index = home.add_child(instance=ThemeIndexPage(title="Themes", slug="themes"))
+        index.save_revision().publish()
+        for title, slug in (("Besloten thema", "besloten"), ("Concept thema", "concept")):
+            theme = index.add_child(instance=ThemePage(title=title, slug=slug))
+            theme.session_links.add(ThemeSession(session=self.session))
+            theme.save_revision().publish()
+        make_private(ThemePage.objects.get(slug="besloten"), PageViewRestriction.PASSWORD, password="x")
+        ThemePage.objects.get(slug="concept").unpublish()
+        self.session.refresh_from_db()
+        html = self.client.get(self.session.url).content.decode()
+        self.assertNotIn("Besloten thema", html)
+        self.assertNotIn("Concept thema", html)
+        self.assertEqual(SessionPage.objects.get(pk=self.session.pk).theme_titles, [])

@@ -1,4 +1,4 @@
-"""Speaker and organisation pages list live, public sessions only."""
+"""Speaker and organisation pages list visible sessions only, and exist only while there is one."""
 
 import pytest
 
@@ -74,3 +74,39 @@ def test_url_helpers_take_names_or_objects(sessions):
     assert organisation_url("Gemeente Zandvoorde") == "/organisations/gemeente-zandvoorde/"
     assert speaker_url("Nobody") == ""
     assert organisation_url("Nothing") == ""
+
+
+def test_people_with_only_hidden_sessions_have_no_page(client, sessions):
+    hidden_org = Organisation.objects.create(name="Geheime Dienst")
+    Speaker.objects.create(name="Stille Spreker", organisation=sessions["org"])
+    sessions["private"].organisations.add(hidden_org)
+    sessions["private"].save_revision().publish()
+    make_session(title="Nog een concept", slug="nog-een-concept", speakers=["Stille Spreker"], live=False)
+    private = make_session(title="Besloten twee", slug="besloten-twee", speakers=["Stille Spreker"])
+    make_private(private)
+    for url in ("/speakers/stille-spreker/", "/organisations/geheime-dienst/"):
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert b"Stille Spreker" not in response.content and b"Geheime Dienst" not in response.content
+    assert speaker_url("Stille Spreker") == "" and organisation_url("Geheime Dienst") == ""
+    # The organisation lists only those of its speakers who appear in a visible session.
+    html = client.get("/organisations/gemeente-zandvoorde/").content.decode()
+    assert "Pieter Jansen" in html and "Stille Spreker" not in html
+    assert "Geheime Dienst" not in client.get("/organisations/").content.decode()
+
+
+def test_a_speaker_page_links_the_organisation_only_when_it_has_a_page(client, sessions):
+    elsewhere = Organisation.objects.create(name="Alleen Besloten Org")
+    speaker = Speaker.objects.create(name="Open Spreker", organisation=elsewhere)
+    make_session(title="Open praatje", slug="open-praatje", speakers=[speaker.name])
+    html = client.get("/speakers/open-spreker/").content.decode()
+    assert "Alleen Besloten Org" in html  # the speaker's own affiliation
+    assert "/organisations/alleen-besloten-org/" not in html
+    assert client.get("/organisations/alleen-besloten-org/").status_code == 404
+
+
+def test_a_speaker_whose_sessions_all_turn_private_loses_the_page(client, sessions):
+    assert client.get("/speakers/pieter-jansen/").status_code == 200
+    sessions["public"].unpublish()
+    assert client.get("/speakers/pieter-jansen/").status_code == 404
+    assert client.get("/organisations/gemeente-zandvoorde/").status_code == 404

@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from django_tasks import default_task_backend
 from wagtail.models import PageViewRestriction
 
-from library.models import Organisation, SessionPage, ThemeSession
+from library.models import Organisation, SessionPage, ThemeIndexPage, ThemeSession
 from search import service
 from search.engines import get_engine
 from search.engines.base import EngineUnavailable
@@ -116,6 +116,52 @@ def test_theme_links_changes_reach_the_sessions(django_capture_on_commit_callbac
         theme.unpublish()
     run_enqueued()
     assert service.search("water").facets["theme"] == []
+
+
+def test_a_theme_turning_private_reindexes_the_sessions_it_lists(django_capture_on_commit_callbacks):
+    """Its title is in their documents (hits and the theme facet), though they are not below it."""
+    session = session_with("Listed", ["Harbour works."])
+    theme = make_theme("Harbours", [session])
+    service.rebuild()
+    assert dict(service.search("harbour").facets["theme"]) == {"Harbours": 1}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        restriction = make_private(theme, PageViewRestriction.PASSWORD, password="x")
+    assert enqueued_session_ids() == [session.pk]
+    run_enqueued()
+    assert service.search("harbour").facets["theme"] == []
+    assert service.search("harbour").hits[0].themes == []
+
+    with django_capture_on_commit_callbacks(execute=True):
+        restriction.delete()
+    run_enqueued()
+    assert dict(service.search("harbour").facets["theme"]) == {"Harbours": 1}
+
+
+def test_a_section_turning_private_or_a_theme_moving_into_one_reaches_listed_sessions(
+    django_capture_on_commit_callbacks,
+):
+    session = session_with("Sectioned", ["Dyke maintenance."])
+    theme = make_theme("Dykes", [session])
+    index = theme.get_parent()
+    service.rebuild()
+    with django_capture_on_commit_callbacks(execute=True):
+        restriction = make_private(index)  # the theme index: every theme below it
+    run_enqueued()
+    assert service.search("dyke").facets["theme"] == []
+    with django_capture_on_commit_callbacks(execute=True):
+        restriction.delete()
+    run_enqueued()
+    assert dict(service.search("dyke").facets["theme"]) == {"Dykes": 1}
+
+    private_index = index.get_parent().add_child(instance=ThemeIndexPage(title="Closed", slug="closed"))
+    private_index.save_revision().publish()
+    make_private(private_index)
+    default_task_backend.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        theme.move(private_index, pos="last-child")
+    run_enqueued()
+    assert service.search("dyke").facets["theme"] == []
 
 
 def test_snippet_changes_reach_the_sessions(django_capture_on_commit_callbacks):
