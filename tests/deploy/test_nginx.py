@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.test import override_settings
@@ -105,6 +106,7 @@ def site_config(
 
 def _site_data() -> dict:
     """A public session, a draft and a private one, each with its own recording and poster."""
+    cache.clear()  # Wagtail caches renditions by image id: none from an earlier test's images
     posters = {name: make_image(f"poster-{name}.jpg") for name in ("public", "draft", "private")}
     public = make_recording(content=CONTENT, title="Public")
     make_session(title="Public talk", recording=public, poster=posters["public"])
