@@ -67,10 +67,10 @@ EXPECTED_FACETS = {
     "language": {"en": 2},
 }
 
-CRAWL_LIMIT = 400
+CRAWL_LIMIT = 600
 # Paths whose query string is part of what they show (facets, pages); elsewhere a query
 # (?t=, &end=) only moves the player, so it is dropped to keep the crawl short.
-QUERY_PATHS = ("/search/", "/api/search/", "/sessies/")
+QUERY_PATHS = ("/search/", "/api/search/", "/sessies/", "/sessions/", "/api/v2/")
 LANGUAGE_PREFIX = re.compile(r"^/[a-z]{2}(?=/)")  # /en/...: the same pages in English
 SEARCH_PAGE = re.compile(r"^((?:/[a-z]{2})?)/search/\?")
 MAX_FILTERS_FOLLOWED = 1  # every facet link of every search; not every combination
@@ -206,7 +206,7 @@ def text_of(response) -> str:
 ECHO_ZONES = re.compile(
     r"<title>.*?</title>|<form\b.*?</form>|<ul class=\"active-filters\">.*?</ul>"
     r"|<p class=\"results-count\".*?</p>"
-    r"|\b(?:href|action)=\"(?:(?:/[a-z]{2})?(?:/api)?/(?:search|sessies)/)?\?[^\"]*\"",
+    r"|\b(?:href|action)=\"(?:(?:/[a-z]{2})?(?:/api)?/(?:search|sessies|sessions)/)?\?[^\"]*\"",
     re.S,
 )
 
@@ -248,8 +248,10 @@ def links_in(url: str, response) -> list[str]:
         def walk(value):
             if isinstance(value, dict):
                 for key, item in value.items():
-                    if key in ("url", "poster_url") and isinstance(item, str):
-                        found.append(item)
+                    if key.endswith("url") and isinstance(item, str) and item:
+                        # An API's links are this site's, whatever host it names.
+                        parts = urlsplit(item)
+                        found.append(parts.path + (f"?{parts.query}" if parts.query else ""))
                     walk(item)
             elif isinstance(value, list):
                 for item in value:
@@ -271,6 +273,10 @@ def normalise(base: str, link: str) -> str | None:
         return None
     if not LANGUAGE_PREFIX.sub("", path).startswith(QUERY_PATHS) or not parts.query:
         return path
+    if LANGUAGE_PREFIX.match(path):
+        # The other language's searches show the same data under other labels: its pages are
+        # crawled, the combinations of their filters only once (in the default language).
+        return None
     params = sorted(parse_qsl(parts.query, keep_blank_values=True))
     if sum(1 for key, _ in params if key not in ("q", "page")) > MAX_FILTERS_FOLLOWED:
         return None
@@ -296,11 +302,19 @@ def crawl(client, start_urls):
 
 
 def catalogue_urls() -> list[str]:
-    try:
-        resolve("/sessies/")
-    except Resolver404:
-        return []
-    return ["/sessies/"]
+    """The catalogue and Wagtail's API v2, where the project has them."""
+    urls = []
+    for url in ("/sessies/", "/api/v2/pages/"):
+        try:
+            resolve(url)
+        except Resolver404:
+            continue
+        urls.append(url)
+    if "/api/v2/pages/" in urls:
+        urls += [
+            f"/api/v2/pages/?type={kind}&fields=*" for kind in ("library.SessionPage", "library.ThemePage")
+        ]
+    return urls
 
 
 def assert_nothing_hidden(answers, hidden_slugs):
@@ -339,9 +353,8 @@ def probe_params() -> list[dict]:
 
 
 def probe_urls() -> list[str]:
-    return [
-        f"{path}?{urlencode(params)}" for path in ("/search/", "/api/search/") for params in probe_params()
-    ]
+    paths = ["/search/", "/api/search/", *(u for u in catalogue_urls() if u == "/sessies/")]
+    return [f"{path}?{urlencode(params)}" for path in paths for params in probe_params()]
 
 
 # -- the tests ------------------------------------------------------------------------------------
@@ -410,7 +423,7 @@ def test_home_figures_and_theme_lists_count_only_visible_sessions(client, librar
     assert figures[0] == "2"  # sessions; the first figure
     assert "Public Theme" in home
     index = client.get(library["theme"].get_parent().url).content.decode()
-    assert re.search(r"Public Theme</a> <span class=\"count\">\(1\b", index)
+    assert re.search(r"Public Theme</a></h2>\s*<p class=\"count\">1\b", index)
     session_page = client.get(library["public"].url).content.decode()
     assert "Public Theme" in session_page and THEME_TITLE not in session_page
 
