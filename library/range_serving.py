@@ -10,6 +10,11 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.http import http_date
 
 CHUNK_SIZE = 64 * 1024
+# A range answer sends at most this much; the player asks for the next part when it needs it.
+# Players open with "bytes=0-" (the whole rest); answered in full, a video would hold a web
+# process for as long as it plays (make serve runs one request per process at a time).
+# RFC 9110 lets the server send less than asked: Content-Range says what came.
+MAX_RANGE_BYTES = 8 * 1024 * 1024
 _RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
@@ -69,6 +74,8 @@ def ranged_file_response(request, path, content_type: str | None = None):
         return response
 
     start, end = byte_range if byte_range else (0, size - 1)
+    if byte_range:
+        end = min(end, start + MAX_RANGE_BYTES - 1)
     length = max(0, end - start + 1)
     response = StreamingHttpResponse(
         _file_chunks(path, start, length) if request.method != "HEAD" else iter(()),

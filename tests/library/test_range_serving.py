@@ -146,3 +146,19 @@ def test_accel_redirect_of_a_missing_file_is_404(client, public_recording, accel
     public_recording.file.storage.delete(public_recording.file.name)
     response = client.get(public_recording.serve_url)
     assert response.status_code == 404 and "X-Accel-Redirect" not in response
+
+
+def test_open_ended_range_of_a_long_recording_is_answered_in_parts(client, home, settings):
+    """A player's "bytes=0-" gets the first MAX_RANGE_BYTES; it asks again for the rest."""
+    from library import range_serving
+
+    size = range_serving.MAX_RANGE_BYTES + 1000
+    recording = make_recording(content=b"\x01" * size)
+    make_session(home, title="Long talk", recording=recording)
+    response = client.get(recording.serve_url, HTTP_RANGE="bytes=0-")
+    assert response.status_code == 206
+    assert response["Content-Range"] == f"bytes 0-{range_serving.MAX_RANGE_BYTES - 1}/{size}"
+    assert response["Content-Length"] == str(range_serving.MAX_RANGE_BYTES)
+    response = client.get(recording.serve_url, HTTP_RANGE=f"bytes={range_serving.MAX_RANGE_BYTES}-")
+    assert response["Content-Range"] == f"bytes {range_serving.MAX_RANGE_BYTES}-{size - 1}/{size}"
+    assert len(b"".join(response.streaming_content)) == 1000
