@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -29,24 +28,10 @@ django.setup()
 
 from library.demo.content import TALKS  # noqa: E402
 from library.demo.render import VOICES  # noqa: E402
+from transcripts.accuracy import word_error_rate, words  # noqa: E402
 from transcripts.engine import WhisperConfig, transcribe  # noqa: E402
 
 BEFORE = {"nl": "-v nl -s 150", "en": "-v en-gb -s 150"}  # the setting until December 2026
-
-
-def words(text: str) -> list[str]:
-    return re.findall(r"\w+", text.lower().replace("’", "'"))
-
-
-def word_error_rate(reference: str, hypothesis: str) -> float:
-    ref, hyp = words(reference), words(hypothesis)
-    previous = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        current = [i]
-        for j, h in enumerate(hyp, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (r != h)))
-        previous = current
-    return previous[-1] / max(1, len(ref))
 
 
 def main() -> None:

@@ -65,10 +65,11 @@ def _word_starts(segment, text: str) -> list[tuple[int, float]]:
     that spell its text (a corrected line has none), else its start alone: deep links then
     start at the matched word rather than at the beginning of its segment."""
     timed = getattr(segment, "words", None) or []
-    if not timed or "".join(str(w[2]) for w in timed).strip() != text:
+    spoken = "".join(str(w[2]) for w in timed)
+    if not timed or spoken.strip() != text:
         return [(0, float(segment.start))]
     starts, position = [], 0
-    lead = len("".join(str(w[2]) for w in timed)) - len("".join(str(w[2]) for w in timed).lstrip())
+    lead = len(spoken) - len(spoken.lstrip())  # the text is stripped; offsets count from its first letter
     for start, _end, word, *_ in timed:
         begins = position + (len(word) - len(word.lstrip())) - lead
         if word.strip():
