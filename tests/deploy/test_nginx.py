@@ -2,7 +2,13 @@
 front of the production server (gunicorn, config.settings.production, X-Accel-Redirect on).
 
 The site data is made here with the factories, then the test database is copied to a file for
-gunicorn. Both servers listen on 127.0.0.1 (free ports), run from temp dirs, stop by PID."""
+gunicorn. Both servers listen on 127.0.0.1 (free ports), run from temp dirs, stop by PID.
+
+The copy needs the rows the migrations made (the root collection, the home page, the site).
+A transactional test flushes them when it ends, and pytest-django runs tests that use no
+database after those: marked ``django_db``, this module runs with the database tests, before
+any flush; and if a flush came first anyway, the rows are restored inside the copy's
+transaction from the serialized contents, as ``serialized_rollback`` restores them."""
 
 import http.client
 import os
@@ -34,6 +40,9 @@ SITE_CONF = ROOT / "deploy" / "nginx" / "session-library.conf"
 MAIN_TEMPLATE = Path(__file__).with_name("nginx.conf.template")
 CONTENT = bytes(range(256)) * 64  # 16 KiB with a known pattern
 ACCEL_PREFIX = "/_recordings/"
+
+# Ordered with the database tests (see above); the tests themselves only speak HTTP.
+pytestmark = pytest.mark.django_db
 
 
 def _nginx() -> str:
@@ -127,11 +136,29 @@ def _site_data() -> dict:
     }
 
 
+def _migrations_rows() -> None:
+    """Make sure the migrations' rows are there (a transactional test may have flushed them)."""
+    from wagtail.models import Collection
+
+    if Collection.objects.exists():
+        return
+    serialized = getattr(connection, "_test_serialized_contents", None)
+    if serialized is None:
+        pytest.fail(
+            "the test database was flushed (a transactional test without serialized_rollback ran "
+            "before this module), so it has no root collection or home page to copy"
+        )
+    connection.creation.deserialize_db_from_string(serialized)
+
+
 def _database_file(path: Path, django_db_blocker) -> dict:
     """The test database plus the site's rows, copied into a file gunicorn can open; the rows
     are rolled back here, so no other test sees them. Dumped through the test's own
     connection (sqlite's backup API would wait for that connection's write lock)."""
+    if connection.vendor != "sqlite":  # scripts/test.sh runs this module on SQLite only
+        pytest.skip("copies the SQLite test database into a file for gunicorn")
     with django_db_blocker.unblock(), transaction.atomic():
+        _migrations_rows()
         data = _site_data()
         target = sqlite3.connect(path)
         try:
