@@ -3,18 +3,27 @@ index_session_task for each; the task decides (index, or remove if no longer pub
 
 from __future__ import annotations
 
+import logging
+
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_delete
 from wagtail.models import Page, PageViewRestriction
 from wagtail.signals import page_published, page_slug_changed, page_unpublished, post_page_move
 
 from library.models import Event, Organisation, Recording, SessionPage, Speaker, ThemePage, ThemeSession
+from search import service
 from transcripts.models import Transcript
 from transcripts.signals import transcript_changed
 
+logger = logging.getLogger(__name__)
+
 
 def schedule(session_ids) -> None:
-    """Enqueue an index job per session once the current transaction commits."""
+    """Enqueue an index job per session once the current transaction commits.
+
+    ``robust``: the editor's change is committed by then, and a job that cannot be queued
+    (the database busy, the tasks backend down) must never turn the publish into an error;
+    the session goes to the outbox instead, which the next search or index run retries."""
     ids = sorted({int(pk) for pk in session_ids if pk})
     if not ids:
         return
@@ -23,9 +32,13 @@ def schedule(session_ids) -> None:
         from search.tasks import index_session_task
 
         for session_id in ids:
-            index_session_task.enqueue(session_id)
+            try:
+                index_session_task.enqueue(session_id)
+            except Exception as error:  # whatever stopped it, the outbox keeps the change
+                logger.warning("Could not queue indexing of session %s: %s", session_id, error)
+                service.keep_for_retry(session_id, error)
 
-    transaction.on_commit(enqueue)
+    transaction.on_commit(enqueue, robust=True)
 
 
 def _sessions_under(page: Page) -> list[int]:

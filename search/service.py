@@ -13,7 +13,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from library.access import visible_sessions
+from library.access import visible_sessions, visible_themes
 from search.documents import all_documents, searchable_sessions, session_document
 from search.engines import get_engine
 from search.engines.base import FACETS, EngineUnavailable, QueryError, SearchQuery, SearchResults
@@ -46,6 +46,18 @@ def _keep_pending(session_id: int, action: str, error: Exception) -> None:
     logger.warning(
         "Search engine unavailable; %s of session %s kept for retry: %s", action, session_id, error
     )
+
+
+def keep_for_retry(session_id: int, error: Exception) -> None:
+    """Put a session in the outbox when its index job could not even be queued; the retry
+    decides whether to index or remove it (it re-reads the database)."""
+    visible = visible_sessions().filter(pk=session_id).exists()
+    action = PendingIndexChange.Action.INDEX if visible else PendingIndexChange.Action.REMOVE
+    change, _ = PendingIndexChange.objects.get_or_create(session_id=session_id, defaults={"action": action})
+    change.action = action
+    change.attempts += 1
+    change.last_error = f"not queued: {error}"[:2000]
+    change.save()
 
 
 def index_session(session_id: int, *, drain: bool = True) -> str:
@@ -143,6 +155,7 @@ def search(
         page=page,
         per_page=per_page,
         visible_ids=frozenset(visible_sessions().values_list("pk", flat=True)),
+        visible_themes=frozenset(visible_themes().values_list("title", flat=True)),
     )
     if not 1 <= page <= MAX_PAGE:
         _log(query, error="bad page")

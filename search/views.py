@@ -13,7 +13,6 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from library.access import visible_themes
 from search import service
 from search.engines.base import FACETS, EngineUnavailable, QueryError, SearchResults
 
@@ -74,24 +73,7 @@ def _run_search(request):
     text = request.GET.get("q", "")[:2000]
     filters = service.parse_filters(request.GET)
     page = _page_number(request.GET.get("page"))
-    return text, filters, page, without_hidden_themes(service.search(text, filters, page), filters)
-
-
-def without_hidden_themes(results: SearchResults, filters) -> SearchResults:
-    """Take out the titles of themes that are hidden now (draft, private): a visible
-    session's index entry keeps the themes it had until it is indexed again, so a theme
-    turned private would otherwise still show in its hits and the theme facet.
-
-    A filter on a hidden theme finds nothing, as if no such theme existed."""
-    visible = set(visible_themes().values_list("title", flat=True))
-    if any(value not in visible for value in filters.get("theme", [])):
-        results.hits, results.total, results.facets = [], 0, {}
-        return results
-    for hit in results.hits:
-        hit.themes = [title for title in hit.themes if title in visible]
-    if "theme" in results.facets:
-        results.facets["theme"] = [(title, n) for title, n in results.facets["theme"] if title in visible]
-    return results
+    return text, filters, page, service.search(text, filters, page)
 
 
 def _pages(results: SearchResults) -> int:

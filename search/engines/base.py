@@ -60,6 +60,11 @@ class SearchQuery:
     # inside the engine query so hits, totals and facets all agree, however far the index
     # lags behind the database. None: no restriction (benchmarks, engine tests).
     visible_ids: frozenset[int] | None = None
+    # The titles of the themes a visitor may see (library.access.visible_themes()). A session's
+    # document keeps the themes it had when it was indexed, so a theme made private since is
+    # dropped from hits and facets here, and a filter on it finds nothing, as for a theme
+    # that does not exist. None: every theme counts.
+    visible_themes: frozenset[str] | None = None
 
 
 @dataclass
@@ -169,6 +174,32 @@ def checked_filters(selected: dict[str, list[str]] | None) -> dict[str, list[str
     return filters
 
 
+def _visible_theme_filter(filters: dict[str, list[str]], visible: frozenset[str] | None):
+    """The filters with hidden theme titles taken out (they match no session), and whether
+    a theme filter was left with no value at all (then no session passes it)."""
+    if visible is None or "theme" not in filters:
+        return filters, False
+    kept = [title for title in filters["theme"] if title in visible]
+    filters = {facet: values for facet, values in filters.items() if facet != "theme"}
+    if kept:
+        filters["theme"] = kept
+    return filters, not kept
+
+
+def _nothing_but_theme_counts(retrieved: Retrieved) -> Retrieved:
+    """What a search whose theme filter names no existing theme finds: no session, and only
+    the theme facet's counts (a facet's counts leave out its own filter), as the engines
+    answer for a title no document holds. ``retrieved`` was found without the theme filter."""
+    facets = {facet: [] for facet in retrieved.facets}
+    facets["theme"] = retrieved.facets.get("theme", [])
+    return Retrieved(candidates=[], ranked=[], total=0, facets=facets)
+
+
+def _drop_hidden_theme_values(facets: dict[str, list[tuple[str, int]]], visible: frozenset[str]) -> None:
+    if "theme" in facets:
+        facets["theme"] = [(title, count) for title, count in facets["theme"] if title in visible]
+
+
 class SearchEngine(abc.ABC):
     """An engine keeps only its own storage, query building and scoring; reading the query,
     checking filters and paging, timing and choosing each moment's snippet and deep link are
@@ -196,7 +227,8 @@ class SearchEngine(abc.ABC):
         * Empty ``text``: browse every session, newest ``date`` first, without moments.
         * ``filters``: OR within a facet, AND across facets. ``facets`` count *sessions*;
           the counts of facet X apply every selected filter except X's own.
-        * ``visible_ids``: only these sessions exist for this search (hits, total, facets).
+        * ``visible_ids``: only these sessions exist for this search (hits, total, facets);
+          ``visible_themes``: only these theme titles exist (hits, facets, theme filters).
         * Each hit carries up to ``moments_per_session`` moments, best first, one per place
           in the talk, whose ``snippet_html`` is escaped text with ``<mark>`` around matched
           words and whose ``at`` is when the matched words begin.
@@ -207,11 +239,19 @@ class SearchEngine(abc.ABC):
         parsed = parse_query(query.text)
         filters = checked_filters(query.filters)
         plan = plan_query(parsed)
+        filters, no_such_theme = _visible_theme_filter(filters, query.visible_themes)
         retrieved = self._retrieve(query, plan, filters)
+        if no_such_theme:
+            retrieved = _nothing_but_theme_counts(retrieved)
+        if query.visible_themes is not None:
+            _drop_hidden_theme_values(retrieved.facets, query.visible_themes)
         if plan.is_empty:
             hits = self._browse_hits(query, retrieved)
         else:
             hits = self._ranked_hits(query, plan, retrieved)
+        if query.visible_themes is not None:
+            for hit in hits:
+                hit.themes = [title for title in hit.themes if title in query.visible_themes]
         did_you_mean = []
         if not plan.is_empty and retrieved.total <= FEW_RESULTS:
             did_you_mean = self._did_you_mean(parsed, plan)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from django.urls import reverse
+from wagtail.models import PageViewRestriction
 
 from search import service
 from search.engines.base import EngineUnavailable, QueryError
@@ -319,6 +320,29 @@ def test_a_lagging_index_shows_nothing_of_sessions_hidden_since(engine_name):
     assert search("harbour").total == 1 and search("").total == 1
     assert search("xylofoon").total == 0 and search("harbour", speaker="Hidden Speaker").total == 0
     assert [h.session_id for h in search("harbour").hits] == [public.pk]
+
+
+def test_a_theme_made_private_since_indexing_is_in_no_hit_facet_or_filter(engine_name):
+    """The sessions' documents still carry the theme's title (no index job run): the engine-
+    neutral search drops it from hits and facets, and a filter on it finds nothing, exactly as
+    a filter on a theme that never existed."""
+    a = session_with("Harbour A", ["Quiet harbour policy."])
+    b = session_with("Harbour B", ["Quiet harbour plans."])
+    make_theme("Open Theme", [a, b])
+    secret = make_theme("Secret Theme", [a])
+    service.rebuild()
+    assert dict(search("harbour").facets["theme"]) == {"Open Theme": 2, "Secret Theme": 1}
+    make_private(secret, PageViewRestriction.PASSWORD, "pw")  # the reindex this queues never runs
+
+    for results in (search("harbour"), search(""), search("harbour", theme="Open Theme")):
+        assert dict(results.facets["theme"]) == {"Open Theme": 2}
+        assert all(hit.themes == ["Open Theme"] for hit in results.hits) and results.hits
+    hidden, unknown = search("harbour", theme="Secret Theme"), search("harbour", theme="No Such Theme")
+    assert hidden.total == unknown.total == 0 and hidden.hits == unknown.hits == []
+    assert hidden.facets == unknown.facets
+    assert dict(hidden.facets["theme"]) == {"Open Theme": 2}
+    both = search("harbour", theme=["Secret Theme", "Open Theme"])
+    assert both.total == 2 and dict(both.facets["theme"]) == {"Open Theme": 2}
 
 
 def test_transcript_change_reaches_the_index(engine_name, django_capture_on_commit_callbacks):

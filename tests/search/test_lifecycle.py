@@ -6,7 +6,10 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import OperationalError
+from django.test import override_settings
 from django_tasks import default_task_backend
+from django_tasks.backends.dummy import DummyBackend
 from wagtail.models import PageViewRestriction
 
 from library.models import Organisation, SessionPage, ThemeIndexPage, ThemeSession
@@ -14,6 +17,7 @@ from search import service
 from search.engines import get_engine
 from search.engines.base import EngineUnavailable
 from search.models import PendingIndexChange
+from search.tasks import index_session_task
 from tests.factories import make_event, make_private, make_recording, make_session
 from tests.search.helpers import engine_down, make_theme, run_enqueued, session_with
 from tests.shared_data import require_shared_file
@@ -296,3 +300,27 @@ def test_search_index_rebuild_if_needed_only_rebuilds_a_stale_index():
     out = io.StringIO()
     call_command("search_index", "--rebuild", "--if-needed", stdout=out, stderr=io.StringIO())
     assert "2 sessions" in out.getvalue()
+
+
+class IndexQueueLocked(DummyBackend):
+    """The job table cannot be written after the editor's commit (the database busy past its
+    timeout) for index jobs; other jobs pass."""
+
+    def enqueue(self, task, args, kwargs):
+        if task.func is index_session_task.func:
+            raise OperationalError("database is locked")
+        return super().enqueue(task, args, kwargs)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # later tests need the rows
+def test_an_index_job_that_cannot_be_queued_never_breaks_the_publish(home, caplog):
+    with override_settings(TASKS={"default": {"BACKEND": f"{__name__}.IndexQueueLocked"}}):
+        session = make_session(home, title="Locked out", language="en")  # real commits
+    assert SessionPage.objects.get(pk=session.pk).live  # the editor's publish stands
+    assert "database is locked" in caplog.text  # ... the failure is logged
+    change = PendingIndexChange.objects.get(session_id=session.pk)  # ... and kept for retry
+    assert change.action == PendingIndexChange.Action.INDEX and "not queued" in change.last_error
+    default_task_backend.clear()
+
+    assert service.retry_pending() == (1, 0)
+    assert found("locked") == [session.pk]
