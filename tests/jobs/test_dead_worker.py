@@ -21,7 +21,11 @@ from tests.shared_data import require_ffmpeg, require_model, require_shared_file
 from transcripts.models import Segment, Transcript
 from transcripts.queueing import file_signature
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.worker_process,  # scripts/test.sh runs these on PostgreSQL as well
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 LEASE_SECONDS = 6.0
 PREVIOUS = ["Vorige tekst een.", "Vorige tekst twee."]

@@ -20,7 +20,11 @@ from tests.jobs.processes import DB_TASKS, Worker, wait_for
 from tests.shared_data import require_ffmpeg, require_model, require_shared_file
 from transcripts.models import Transcript
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.worker_process,  # scripts/test.sh runs these on PostgreSQL as well
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 TRANSCRIBE = "transcripts.tasks.transcribe_recording"
 INDEX = "search.tasks.index_session_task"
