@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/load.py [--visitors 50] [--duration 60] [--think 1.0]
                                    [--targets runserver,serve,postgres]
+                                   [--port P] [--postgres-port P] [--opensearch-port P]
 
 Builds a temporary library like the reference festival (107 public sessions of 60 minutes,
 each with a ~900-segment transcript with word timings, on one shared 60-minute audio file),
@@ -20,8 +21,9 @@ Targets (one after the other; only one runs at a time):
 Per target and kind it prints req/s, client-side p50/p95/max (what the visitor waits, queueing
 in the server included), server time p50/p95 (Django's own time, from the Server-Timing header
 ops/server_timing.py sets) and errors (a status other than the expected one, a timeout or a
-broken connection). Everything listens on 127.0.0.1 only: ports 8160-8162 (web) and 8164
-(PostgreSQL), 9260 (OpenSearch); all of it is started and stopped (by PID) here, in a temp dir.
+broken connection). Everything listens on 127.0.0.1 only: ports 8160-8162 (web; ``--port``
+puts every target on one port, as they run one after the other) and 8164 (PostgreSQL), 9260
+(OpenSearch); all of it is started and stopped (by PID) here, in a temp dir.
 """
 
 from __future__ import annotations
@@ -333,8 +335,8 @@ async def run_load(port, plan, visitors, duration, warmup, think) -> tuple[Stats
 class Server:
     """One target, started in its own process group and stopped by its PID."""
 
-    def __init__(self, name: str, command: list[str], env: dict[str, str], log: Path):
-        self.name, self.command, self.env, self.log = name, command, env, log
+    def __init__(self, name: str, port: int, command: list[str], env: dict[str, str], log: Path):
+        self.name, self.port, self.command, self.env, self.log = name, port, command, env, log
         self.process: subprocess.Popen | None = None
 
     def __enter__(self):
@@ -347,7 +349,7 @@ class Server:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        port = PORTS[self.name]
+        port = self.port
         deadline = time.monotonic() + 600  # serve.sh collects static files on its first start
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -394,16 +396,17 @@ class PostgresAndOpenSearch:
     """PostgreSQL (scripts/postgres.sh) and an OpenSearch node (search-node/start.sh) for the
     third target; stopped again by the scripts, which stop only what they started."""
 
-    def __init__(self):
+    def __init__(self, postgres_port: int = POSTGRES_PORT, opensearch_port: int = OPENSEARCH_PORT):
+        self.opensearch_port = opensearch_port
         self.env = {
             **os.environ,
-            "POSTGRES_PORT": str(POSTGRES_PORT),
+            "POSTGRES_PORT": str(postgres_port),
             # Not inside the bench's own temp dir: as root the server runs as `postgres`, which
             # must reach its directory (the script makes it and deletes it on stop).
             "POSTGRES_DIR": str(
                 Path(tempfile.gettempdir()) / f"session-library-load-pg-{uuid.uuid4().hex[:8]}"
             ),
-            "SEARCH_NODE_PORT": str(OPENSEARCH_PORT),
+            "SEARCH_NODE_PORT": str(opensearch_port),
         }
         self.postgres = self.opensearch = False
         self.index = f"bench-load-{uuid.uuid4().hex[:8]}"
@@ -424,7 +427,7 @@ class PostgresAndOpenSearch:
         return {
             "DATABASE_URL": url,
             "SEARCH_ENGINE": "opensearch",
-            "OPENSEARCH_URL": f"http://127.0.0.1:{OPENSEARCH_PORT}",
+            "OPENSEARCH_URL": f"http://127.0.0.1:{self.opensearch_port}",
             "OPENSEARCH_INDEX": self.index,
         }
 
@@ -432,7 +435,7 @@ class PostgresAndOpenSearch:
         if self.opensearch:
             try:  # the bench's index, then the node
                 request = urllib.request.Request(
-                    f"http://127.0.0.1:{OPENSEARCH_PORT}/{self.index}*", method="DELETE"
+                    f"http://127.0.0.1:{self.opensearch_port}/{self.index}*", method="DELETE"
                 )
                 urllib.request.urlopen(request, timeout=30).close()
             except OSError as error:
@@ -520,6 +523,9 @@ def main() -> int:
     parser.add_argument(
         "--web-threads", default=os.environ.get("WEB_THREADS", ""), help="threads per process"
     )
+    parser.add_argument("--port", type=int, help="one web port for every target (default 8160-8162)")
+    parser.add_argument("--postgres-port", type=int, default=POSTGRES_PORT)
+    parser.add_argument("--opensearch-port", type=int, default=OPENSEARCH_PORT)
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs) afterwards")
     args = parser.parse_args()
     targets = [t for t in args.targets.split(",") if t]
@@ -601,22 +607,22 @@ def main() -> int:
 
 def run_target(name: str, plan: dict | None, base_env: dict, work: Path, audio: Path, args):
     """Start one target, let the visitors loose on it, stop it."""
-    port = PORTS[name]
+    port = args.port or PORTS[name]
     serve = [str(REPO_ROOT / "scripts" / "serve.sh")]
     log = work / f"{name}.log"
     if name == "runserver":
         env = {**base_env, "DJANGO_SETTINGS_MODULE": "config.settings.dev"}
         command = [PY, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"]
-        with Server(name, command, env, log):
+        with Server(name, port, command, env, log):
             return measure(name, port, plan, args)
     if name == "serve":
-        with Server(name, serve, {**base_env, "PORT": str(port)}, log):
+        with Server(name, port, serve, {**base_env, "PORT": str(port)}, log):
             return measure(name, port, plan, args)
-    with PostgresAndOpenSearch() as extra:
+    with PostgresAndOpenSearch(args.postgres_port, args.opensearch_port) as extra:
         env = {**base_env, **extra, "MEDIA_ROOT": str(work / "media-pg")}
         setup = {**env, "TASKS_BACKEND": "django_tasks.backends.dummy.DummyBackend"}
         pg_plan = prepare(setup, work, audio, "postgres", args.sessions)
-        with Server(name, serve, {**env, "PORT": str(port)}, log):
+        with Server(name, port, serve, {**env, "PORT": str(port)}, log):
             return measure(name, port, pg_plan, args)
 
 
