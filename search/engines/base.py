@@ -8,7 +8,7 @@ from __future__ import annotations
 import abc
 import html
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from search.engines.errors import EngineUnavailable as EngineUnavailable  # re-exported
 from search.engines.errors import QueryError
@@ -165,7 +165,8 @@ def checked_filters(selected: dict[str, list[str]] | None) -> dict[str, list[str
         if not values:
             continue
         if facet == "year":
-            if not all(v.isdigit() and int(v) in YEAR_RANGE for v in values):
+            # isascii: "²" and "①" are digits to str.isdigit, not to int().
+            if not all(v.isascii() and v.isdigit() and int(v) in YEAR_RANGE for v in values):
                 raise QueryError(
                     _("Year must be a number from 1 to 9999, not %(values)r.") % {"values": values}
                 )
@@ -254,7 +255,7 @@ class SearchEngine(abc.ABC):
                 hit.themes = [title for title in hit.themes if title in query.visible_themes]
         did_you_mean = []
         if not plan.is_empty and retrieved.total <= FEW_RESULTS:
-            did_you_mean = self._did_you_mean(parsed, plan)
+            did_you_mean = self._did_you_mean(parsed, plan, query)
         return SearchResults(
             query=query,
             total=retrieved.total,
@@ -264,9 +265,10 @@ class SearchEngine(abc.ABC):
             did_you_mean=did_you_mean,
         )
 
-    def _did_you_mean(self, parsed, plan: QueryPlan) -> list[str]:
+    def _did_you_mean(self, parsed, plan: QueryPlan, query: SearchQuery) -> list[str]:
         """The visitor's words with each word the index does not hold replaced by the nearest
-        one it does (in any language), best first; nothing when every word is known."""
+        one a session the visitor may see holds (in any language), best first; nothing when
+        every word is known."""
         words = [t.atoms[0][0] for t in plan.terms if len(t.atoms) == 1 and len(t.atoms[0]) == 1]
         if not words:
             return []
@@ -277,6 +279,7 @@ class SearchEngine(abc.ABC):
             found = []
             for lang in ("nl", "en"):
                 found += [w for w in self._similar_words(word, lang, SUGGESTIONS) if w != word]
+            found = [w for w in dict.fromkeys(found) if self._visible_word(w, query)]
             if found:
                 options[word] = list(dict.fromkeys(found))
         if not options:
@@ -292,6 +295,16 @@ class SearchEngine(abc.ABC):
             ]
             suggestions.append(" ".join(picked))
         return list(dict.fromkeys(suggestions))
+
+    def _visible_word(self, word: str, query: SearchQuery) -> bool:
+        """Whether a session in ``query.visible_ids`` holds ``word`` itself. The engine's
+        vocabulary may still hold the words of a session hidden since it was indexed (a
+        lagging index): offering one as "did you mean" would confirm it is said there."""
+        if query.visible_ids is None:
+            return True
+        exact = replace(query, text=f'"{word}"', filters={}, page=1)
+        plan = plan_query(parse_query(exact.text))
+        return not plan.is_empty and self._retrieve(exact, plan, {}).total > 0
 
     def _browse_hits(self, query: SearchQuery, retrieved: Retrieved) -> list[SessionHit]:
         first = (query.page - 1) * query.per_page - retrieved.offset

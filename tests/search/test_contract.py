@@ -213,7 +213,7 @@ def test_filters_narrow_hits_and_facets_stay_stable(faceted):
     assert dict(both.facets["year"]) == {"2026": 2, "2025": 1}
 
 
-@pytest.mark.parametrize("year", ["last year", "2147483648", "0", "-1"])
+@pytest.mark.parametrize("year", ["last year", "2147483648", "0", "-1", "²", "①"])  # digits to isdigit()
 def test_bad_filter_values_are_query_errors(faceted, year):
     with pytest.raises(QueryError):
         search("data", year=year)
@@ -573,6 +573,19 @@ def test_a_word_found_nowhere_gives_no_result_and_a_suggestion(engine_name, clie
     assert "budget" in results.did_you_mean
     assert "budget" in client.get("/api/search/", {"q": "bidgit"}).json()["did_you_mean"]
     assert search("budget").did_you_mean == []
+
+
+def test_did_you_mean_offers_no_word_of_a_session_hidden_since_indexing(engine_name):
+    """The index still holds the hidden session's words (no index job run): a misspelling of
+    one must not be answered with the word, which would confirm it is said there."""
+    session_with("Budgets", ["The budget was discussed at length."])
+    hidden = session_with("Later hidden", ["The zeppelin shipyard was discussed."])
+    service.rebuild()
+    assert "zeppelin" in search("zeplin").did_you_mean
+    make_private(hidden)
+
+    assert search("zeplin").did_you_mean == [] and search("zeplin").total == 0
+    assert "budget" in search("bidgit").did_you_mean
 
 
 @pytest.mark.parametrize(
