@@ -6,8 +6,9 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run serve test lint format install messages system-deps search-node search-node-stop bench clean
 
-# Translations: locale/<lang>/LC_MESSAGES/*.po are in git, the .mo files are built here.
-PO := $(wildcard locale/*/LC_MESSAGES/*.po)
+# Translations: locale/<lang>/LC_MESSAGES/*.po (ours) and translations/<package>/<lang>/...
+# (Dutch for a dependency that ships none) are in git, the .mo files are built here.
+PO := $(wildcard locale/*/LC_MESSAGES/*.po translations/*/*/LC_MESSAGES/*.po)
 MO := $(PO:.po=.mo)
 
 $(STAMP): requirements.txt requirements-model.txt requirements-dev.txt constraints.txt
@@ -24,7 +25,7 @@ messages: $(MO)
 # compilemessages needs GNU gettext (msgfmt): installed from Debian when missing.
 $(MO): %.mo: %.po | $(STAMP)
 	@command -v msgfmt >/dev/null || scripts/install-system-deps.sh run
-	$(PY) manage.py compilemessages --locale $(word 2,$(subst /, ,$@)) --ignore '.venv' --ignore 'node_modules' -v 0
+	$(PY) manage.py compilemessages --locale $(notdir $(patsubst %/LC_MESSAGES/,%,$(dir $@))) --ignore '.venv' --ignore 'node_modules' -v 0
 
 system-deps:
 	scripts/install-system-deps.sh run

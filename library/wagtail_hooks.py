@@ -3,9 +3,11 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from .models import Event, Organisation, Speaker
+from .snippet_chooser import LocalisedSnippetChooserViewSet
 
 
 class SpeakerViewSet(SnippetViewSet):
+    chooser_viewset_class = LocalisedSnippetChooserViewSet
     model = Speaker
     icon = "user"
     list_display = ["name", "role", "organisation"]
@@ -14,6 +16,7 @@ class SpeakerViewSet(SnippetViewSet):
 
 
 class OrganisationViewSet(SnippetViewSet):
+    chooser_viewset_class = LocalisedSnippetChooserViewSet
     model = Organisation
     icon = "group"
     list_display = ["name"]
@@ -21,6 +24,7 @@ class OrganisationViewSet(SnippetViewSet):
 
 
 class EventViewSet(SnippetViewSet):
+    chooser_viewset_class = LocalisedSnippetChooserViewSet
     model = Event
     icon = "date"
     list_display = ["name", "year"]

@@ -10,9 +10,11 @@ from html.parser import HTMLParser
 import pytest
 from django.urls import translate_url
 from django.utils import translation
+from django.views.defaults import server_error
 
 from library.models import Event, HomePage, Organisation, Speaker, ThemeIndexPage, ThemePage
 from search import service
+from tests.i18n import en, in_language, nl
 from tests.search.helpers import make_theme, session_with
 
 pytestmark = pytest.mark.django_db
@@ -141,8 +143,32 @@ def public_pages(site) -> dict[str, str]:
             "search-filtered": "/search/?q=open+data&language=nl",
             "search-nothing": "/search/?q=xylofoon",
             "search-error": "/search/?q=-alleen",
+            "search-did-you-mean": "/search/?q=" + MISSPELT,
             "not-found": "/bestaat-niet/",
         }
+
+
+MISSPELT = "gegveens"  # the fixture's talk says "gegevens"
+
+
+def test_a_misspelt_search_offers_the_word_in_dutch(client, site):
+    """The did-you-mean page is among the pages checked above: it does offer a word."""
+    html = client.get("/search/?q=" + MISSPELT).content.decode()
+    assert nl("Did you mean") in html and 'href="?q=gegevens"' in html, html[-3000:]
+    assert en("Did you mean") in client.get("/en/search/?q=" + MISSPELT).content.decode()
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_the_error_page_speaks_the_visitors_language(rf, language):
+    """500: what Django's handler500 renders (templates/500.html), for a Dutch and an English visitor."""
+    with translation.override(language):
+        response = server_error(rf.get("/"))
+    html = response.content.decode()
+    assert response.status_code == 500 and f'<html lang="{language}">' in html
+    assert in_language(language, "Something went wrong") in html
+    assert {"nl": 'href="/"', "en": 'href="/en/"'}[language] in html  # home in the same language
+    if language == "nl":
+        assert not english_words(html), english_words(html)
 
 
 def test_every_public_page_renders_in_dutch_without_english_ui(client, site):

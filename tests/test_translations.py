@@ -5,13 +5,16 @@ import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from tests.shared_data import REPO, missing
 
 LOCALE = REPO / "locale"
+# Ours, and Dutch for dependencies that ship none (translations/<package>/<lang>/...).
 CATALOGUES = sorted(LOCALE.glob("*/LC_MESSAGES/*.po"))
+CATALOGUES += sorted(REPO.glob("translations/*/*/LC_MESSAGES/*.po"))
 # What makemessages must see of a checkout (the rest is build output or not ours).
 NOT_OURS = (".git", ".venv", "node_modules", "media", "collected-static", "test-artifacts", "tests", "bench")
 
@@ -47,7 +50,14 @@ def test_there_is_a_dutch_catalogue():
     assert LOCALE / "nl" / "LC_MESSAGES" / "django.po" in CATALOGUES
 
 
-@pytest.mark.parametrize("po", CATALOGUES, ids=lambda p: str(p.relative_to(LOCALE)))
+def test_every_catalogue_is_read_by_django(settings):
+    """A catalogue in git that no LOCALE_PATHS entry names would be compiled and never used."""
+    read = {Path(path).resolve() for path in settings.LOCALE_PATHS}
+    for po in CATALOGUES:
+        assert po.parents[2].resolve() in read, f"{po}: its folder is not in LOCALE_PATHS"
+
+
+@pytest.mark.parametrize("po", CATALOGUES, ids=lambda p: str(p.relative_to(REPO)))
 def test_catalogue_has_no_untranslated_or_fuzzy_messages(po):
     stats = statistics(po)
     assert re.fullmatch(r"\d+ translated messages?\.", stats), f"{po}: {stats}\n{untranslated(po)}"

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from django.db import models, transaction
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -81,7 +82,11 @@ class Transcript(models.Model):
         verbose_name_plural = _("transcripts")
 
     def __str__(self):
-        return f"Transcript of {self.recording} ({self.get_status_display()})"
+        # Editors read this in the admin (listing, breadcrumbs, "more options" labels).
+        return gettext("Transcript of %(recording)s (%(status)s)") % {
+            "recording": self.recording,
+            "status": self.get_status_display(),
+        }
 
     @property
     def is_corrected(self) -> bool:

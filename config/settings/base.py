@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.utils.translation import gettext_lazy
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -123,7 +124,9 @@ AUTH_PASSWORD_VALIDATORS = [
 # Dutch until they choose. Translations: locale/nl/LC_MESSAGES/*.po (English msgids).
 LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", "Nederlands"), ("en", "English")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# Ours first (it wins where both translate a message), then Dutch for a dependency that ships
+# none (translations/<package>/: wagtailmedia's media library, where recordings are uploaded).
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "translations" / "wagtailmedia"]
 TIME_ZONE = "Europe/Amsterdam"
 USE_I18N = True
 USE_TZ = True
@@ -143,7 +146,8 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 # Recordings are large; wagtailmedia uploads go through Django's file handling.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
-WAGTAIL_SITE_NAME = "Session Library"
+# The admin's name for the site, in the editor's language (lazy: settings load before translations).
+WAGTAIL_SITE_NAME = gettext_lazy("Session Library")
 # Editors choose between these in their account settings; without a choice the admin is Dutch.
 WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")

@@ -43,9 +43,9 @@ def describe(violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def audit(page, path: str, name: str):
+def audit(page, path: str, name: str, status: int = 200):
     response = page.goto(path)
-    assert response.status == 200, f"{path} answered {response.status}"
+    assert response.status == status, f"{path} answered {response.status}"
     page.wait_for_load_state("networkidle")
     screenshot(page, f"a11y-{name}")
     violations = axe_violations(page)
@@ -83,6 +83,27 @@ def first_link(page, path: str, selector: str) -> str:
 def test_page_has_no_wcag_violations(page, path, name, ui):
     """Every page in both languages of the site (Dutch unprefixed, English under /en/)."""
     audit(page, localized_path(path, ui), f"{name}-{ui}")
+
+
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [
+        ("/bestaat-niet/", "not-found"),
+        ("/sessies/?page=99", "catalogue-past-the-end"),
+        ("/search/?q=open&page=99", "search-past-the-end"),
+    ],
+)
+@pytest.mark.parametrize("ui", UI_LANGUAGES)
+def test_not_found_pages_have_no_wcag_violations(page, path, name, ui):
+    """What a visitor sees at a wrong address or past the last page (a 404 that says so)."""
+    audit(page, localized_path(path, ui), f"{name}-{ui}", status=404)
+
+
+@pytest.mark.parametrize("ui", UI_LANGUAGES)
+def test_did_you_mean_has_no_wcag_violations(page, ui):
+    """A misspelt word finds nothing and the page offers the word the talks say."""
+    audit(page, localized_path("/search/", ui) + "?q=bruger", f"search-did-you-mean-{ui}")
+    assert page.locator(".search-did-you-mean a", has_text="burger").count() >= 1
 
 
 @pytest.mark.parametrize("ui", UI_LANGUAGES)
@@ -197,9 +218,12 @@ def test_keyboard_focus_is_always_visible(page, path):
         "/sessies/",
     ],
 )
-def test_pages_reflow_at_320_css_pixels(page, path):
-    """WCAG 1.4.10: at 320 CSS px wide (400% zoom) nothing needs scrolling sideways."""
+@pytest.mark.parametrize("ui", UI_LANGUAGES)
+def test_pages_reflow_at_320_css_pixels(page, path, ui):
+    """WCAG 1.4.10: at 320 CSS px wide (400% zoom) nothing needs scrolling sideways (Dutch
+    words are longer: both languages)."""
     page.set_viewport_size({"width": 320, "height": 640})
+    path = localized_path(path, ui)
     page.goto(path)
     page.wait_for_load_state("networkidle")
     overflow = page.evaluate(

@@ -67,17 +67,24 @@ def test_catalogue_filter_then_open_a_session(page, ui):
     assert not page.js_errors, page.js_errors
 
 
-def test_transcript_search_marks_and_steps_through_matches(page, long_session):
+def match_count(ui: str, current: int, total: int) -> str:
+    """What the finder says, in the visitor's language ("3 van 7", "3 of 7")."""
+    return in_language(ui, "{current} of {total}").format(current=current, total=total)
+
+
+@pytest.mark.parametrize("ui", ["nl", "en"])
+def test_transcript_search_marks_and_steps_through_matches(page, long_session, ui):
     lines = json.loads(require_shared_file("dutch-dev/dutch-dev-1.json").read_text())
     word = "onderwater"
     expected = sum(line["text"].lower().count(word) for line in lines)
     assert expected >= 3, "pick a word said several times"
-    page.goto("/en" + long_session)
+    page.goto(localized_path(long_session, ui))
+    assert page.locator("html").get_attribute("lang") == ui
     box = page.locator("#transcript-find-q")
     box.fill("ONDERWATER")  # case does not matter
     count = page.locator("[data-find-count]")
     page.wait_for_function("() => document.querySelector('[data-find-count]').textContent.trim() !== ''")
-    assert count.inner_text() == f"1 of {expected}"
+    assert count.inner_text() == match_count(ui, 1, expected)
     marks = page.locator("mark.find-match")
     assert marks.count() == expected
     assert all(m.lower() == word for m in marks.all_inner_texts())
@@ -97,30 +104,36 @@ def test_transcript_search_marks_and_steps_through_matches(page, long_session):
 
     assert current_index() == 0
     box.press("Enter")
-    assert count.inner_text() == f"2 of {expected}" and current_index() == 1
+    assert count.inner_text() == match_count(ui, 2, expected) and current_index() == 1
     page.locator("[data-find-next]").click()
-    assert count.inner_text() == f"3 of {expected}" and current_index() == 2
+    assert count.inner_text() == match_count(ui, 3, expected) and current_index() == 2
     assert current_visible_in_the_box()
     box.press("Shift+Enter")
-    assert count.inner_text() == f"2 of {expected}"
+    assert count.inner_text() == match_count(ui, 2, expected)
     page.locator("[data-find-previous]").click()
     page.locator("[data-find-previous]").click()  # before the first: round to the last
-    assert count.inner_text() == f"{expected} of {expected}" and current_index() == expected - 1
+    assert count.inner_text() == match_count(ui, expected, expected) and current_index() == expected - 1
     assert current_visible_in_the_box()
     # Nothing found says so; clearing the box removes the marks.
     box.fill("zzqxjv")
-    page.wait_for_function("() => document.querySelector('[data-find-count]').textContent === 'No matches'")
+    page.wait_for_function(
+        "(none) => document.querySelector('[data-find-count]').textContent === none",
+        arg=in_language(ui, "No matches"),
+    )
     assert marks.count() == 0
     box.fill("")
     box.press("Enter")
     assert marks.count() == 0 and count.inner_text() == ""
-    screenshot(page, "journey-transcript-find")
+    screenshot(page, f"journey-transcript-find-{ui}")
     assert not page.js_errors, page.js_errors
 
 
-def test_share_from_here_copies_a_link_that_opens_at_that_moment(page, long_session):
+@pytest.mark.parametrize("ui", ["nl", "en"])
+def test_share_from_here_copies_a_link_that_opens_at_that_moment(page, long_session, ui):
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
-    page.goto(long_session)
+    session = localized_path(long_session, ui)
+    page.goto(session)
+    assert page.locator("[data-share-button]").inner_text() == in_language(ui, "Share from here")
     wait_for_player(page)
     # Scrub to the middle of a long line well into the recording, as a listener would, and pause.
     line = page.locator(".transcript-segment").nth(20)
@@ -136,12 +149,16 @@ def test_share_from_here_copies_a_link_that_opens_at_that_moment(page, long_sess
     page.wait_for_function("() => document.querySelector('[data-share]').dataset.sharedUrl")
     copied = page.evaluate("() => navigator.clipboard.readText()")
     assert copied == page.locator("[data-share]").get_attribute("data-shared-url")
-    assert urlsplit(copied).path == long_session
+    assert urlsplit(copied).path == session  # the link opens in the language it was shared in
     shared_t = float(parse_qs(urlsplit(copied).query)["t"][0])
     assert shared_t == int(at), (copied, at)
-    assert page.locator("[data-share-status]").inner_text() != ""
+    clock = f"{int(at) // 60}:{int(at) % 60:02d}"  # the line is in the first hour
+    assert page.locator("[data-share-status]").inner_text() == in_language(
+        ui, "Link to {time} copied."
+    ).replace("{time}", clock)
 
     page.goto(copied)
+    assert page.locator("html").get_attribute("lang") == ui
     wait_for_player(page)
     position = wait_for_player_near(page, shared_t)
     assert abs(position - shared_t) <= SEEK_TOLERANCE_S
@@ -149,7 +166,7 @@ def test_share_from_here_copies_a_link_that_opens_at_that_moment(page, long_sess
     assert page.locator(".transcript-segment.is-current").get_attribute("data-start") == line.get_attribute(
         "data-start"
     )
-    screenshot(page, "journey-share-from-here")
+    screenshot(page, f"journey-share-from-here-{ui}")
     assert not page.js_errors, page.js_errors
 
 
@@ -161,9 +178,11 @@ def test_a_link_in_minutes_and_seconds_opens_there(page, long_session, notation)
     wait_for_player_near(page, seconds)
 
 
-def test_player_stays_in_view_after_clicking_a_line_far_down(page, long_session):
+@pytest.mark.parametrize("ui", ["nl", "en"])
+def test_player_stays_in_view_after_clicking_a_line_far_down(page, long_session, ui):
     assert page.viewport_size == {"width": 1280, "height": 900}
-    page.goto(long_session)
+    page.goto(localized_path(long_session, ui))
+    assert page.locator("html").get_attribute("lang") == ui
     wait_for_player(page)
     assert in_viewport(page, "#player")["inside"]
     line = page.locator(".transcript-segment").nth(30)
@@ -179,5 +198,5 @@ def test_player_stays_in_view_after_clicking_a_line_far_down(page, long_session)
     page.wait_for_timeout(300)
     assert in_viewport(page, "#player")["inside"] or page.evaluate("() => scrollY") == 0
     page.evaluate("() => document.getElementById('player').pause()")
-    screenshot(page, "journey-player-stays-in-view")
+    screenshot(page, f"journey-player-stays-in-view-{ui}")
     assert not page.js_errors, page.js_errors
