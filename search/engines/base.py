@@ -319,7 +319,17 @@ class SearchEngine(abc.ABC):
         wanted.update(retrieved.ranked[: max(0, first + query.per_page - retrieved.offset)])
         fields = self._sessions(sorted(wanted))
         matchers = self._matchers(plan, {f["analysis"] for f in fields.values()})
+        texts: dict[str, list[str]] = {lang: [] for lang in matchers}
+        for candidate in retrieved.candidates:
+            data = fields.get(candidate.session_id)
+            if data is not None:
+                texts[data["analysis"]] += [data["title"], data["summary"], *data["speakers"]]
+                if candidate.moment is not None:
+                    texts[data["analysis"]].append(candidate.moment.text)
+        for lang, matcher in matchers.items():
+            matcher.prepare(dict.fromkeys(texts[lang]))
         moments: dict[int, list[tuple[float, MomentHit]]] = {}
+        snippets: dict[int, tuple[Matcher, str, object]] = {}
         scores: dict[int, float] = {}
         for candidate in retrieved.candidates:
             data = fields.get(candidate.session_id)
@@ -340,10 +350,11 @@ class SearchEngine(abc.ABC):
             hit = MomentHit(
                 start=candidate.moment.start,
                 end=candidate.moment.end,
-                snippet_html=matcher.snippet(candidate.moment.text, found),
+                snippet_html="",  # written below for the moments shown
                 score=found.score,
                 at=spoken_at(candidate.moment, found.first),
             )
+            snippets[id(hit)] = (matcher, candidate.moment.text, found)
             moments.setdefault(sid, []).append((found.score + 1e-6 * candidate.engine_score, hit))
         for sid, found in moments.items():
             found.sort(key=lambda pair: -pair[0])
@@ -368,6 +379,9 @@ class SearchEngine(abc.ABC):
                 matchers.get(data["analysis"]) or self._matchers(plan, {data["analysis"]})[data["analysis"]]
             )
             shown = [hit for _, hit in moments.get(sid, [])[: max(query.moments_per_session, 0)]]
+            for hit in shown:
+                matcher_of_hit, text, found = snippets[id(hit)]
+                hit.snippet_html = matcher_of_hit.snippet(text, found)
             hits.append(
                 session_hit(
                     sid,

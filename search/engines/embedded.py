@@ -21,6 +21,7 @@ No server; the default. Design (what makes p95 small at ~6k moments on 2 cores):
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import itertools
 import json
@@ -60,6 +61,9 @@ VOCABULARY_SECONDS = 30.0
 # bm25 column weights: moment text over its session context; title over summary/speakers.
 MOMENT_WEIGHTS = "1.0, 0.3"
 SESSION_WEIGHTS = "3.0, 2.0, 2.0"
+# Above this many matching moments bm25 ranks only those with every word (_moment_scores).
+BM25_MOMENTS = 2000
+CHEAP_PER_SESSION = 10
 # Above this many matched sessions the facet rows are read whole (no giant IN list).
 FACET_IN_LIMIT = 900
 
@@ -171,6 +175,19 @@ def _joined_alternatives(term: Term, lang: str, vocabulary: Vocabulary) -> list[
         return []
     joined = stem(term.joined_with_next, lang)
     return [_fts_string([joined])] + [_fts_string([v]) for v in vocabulary.near(joined, fuzziness(joined))]
+
+
+def _rowids_per_session(connection, table: str, expression: str) -> dict[int, tuple[int, list[int]]]:
+    """Per session: how many of its moments match, and the first CHEAP_PER_SESSION of them
+    (one row per session: far cheaper than fetching thousands of moment rows)."""
+    return {
+        sid: (count, [int(mid) for mid in ids.split(",", CHEAP_PER_SESSION)[:CHEAP_PER_SESSION]])
+        for sid, count, ids in connection.execute(
+            f"SELECT rowid >> {MOMENT_BITS}, count(*), group_concat(rowid) FROM {table} "
+            f"WHERE {table} MATCH ? GROUP BY 1",
+            (expression,),
+        )
+    }
 
 
 def _at_least(expressions: list[str], minimum: int) -> str:
@@ -467,14 +484,11 @@ class EmbeddedEngine(SearchEngine):
                 ):
                     field_matches[session_id] = score
                     scores[session_id] = scores.get(session_id, 0.0) + score
-                for moment_id, score in connection.execute(
-                    f"SELECT rowid, -bm25(moment_text_{lang}, {MOMENT_WEIGHTS}) "
-                    f"FROM moment_text_{lang} WHERE moment_text_{lang} MATCH ?",
-                    (moment_expr,),
-                ):
+                for moment_id, score in self._moment_scores(connection, lang, plan, vocabulary, moment_expr):
                     moment_scores.append((score, moment_id))
                     session_id = moment_id >> MOMENT_BITS
-                    scores[session_id] = max(scores.get(session_id, 0.0), score)
+                    if score > scores.get(session_id, 0.0):
+                        scores[session_id] = score
             matched = set(scores)
         else:
             matched = None  # browsing: every session
@@ -516,6 +530,34 @@ class EmbeddedEngine(SearchEngine):
             self._candidates(connection, set(selected), moment_scores, field_matches) if text_search else []
         )
         return Retrieved(candidates=candidates, ranked=selected, total=len(selected), facets=facets)
+
+    @staticmethod
+    def _moment_scores(connection, lang: str, plan: QueryPlan, vocabulary, moment_expr: str):
+        """(moment id, score) of the matching moments worth ranking: every one, by bm25,
+        when there are at most BM25_MOMENTS.
+
+        bm25 costs a few microseconds per match and query word, so a query whose words are
+        in most moments (a common word, or "at least 1 of 2" with one of them common) would
+        spend tens of milliseconds on it. Above BM25_MOMENTS matches a session's moments
+        score instead by how many of them match (the session that talks about it most),
+        the k-th 1/k of that, moments with every word first, CHEAP_PER_SESSION of each
+        session; the shared ranking picks among them."""
+        table = f"moment_text_{lang}"
+        per_session = _rowids_per_session(connection, table, moment_expr)
+        if sum(count for count, _ in per_session.values()) <= BM25_MOMENTS:
+            return connection.execute(
+                f"SELECT rowid, -bm25({table}, {MOMENT_WEIGHTS}) FROM {table} WHERE {table} MATCH ?",
+                (moment_expr,),
+            ).fetchall()
+        every_word = dataclasses.replace(plan, minimum=len(plan.loose))
+        strict_expr = fts_expressions(every_word, lang, vocabulary)[1]
+        strict = _rowids_per_session(connection, table, strict_expr) if strict_expr != moment_expr else {}
+        scored = []
+        for sid, (count, first_ids) in per_session.items():
+            weight = math.log1p(count)
+            best = list(dict.fromkeys([*strict.get(sid, (0, []))[1], *first_ids]))[:CHEAP_PER_SESSION]
+            scored += [(mid, weight / k) for k, mid in enumerate(best, start=1)]
+        return scored
 
     @staticmethod
     def _candidates(connection, selected: set[int], moment_scores, field_matches) -> list[Candidate]:

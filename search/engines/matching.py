@@ -29,7 +29,8 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein, Prefix
 
 from search.analysis import _fold, stem, words
 from search.engines.query_syntax import ParsedQuery
@@ -123,18 +124,48 @@ def compound_splits(word: str) -> list[tuple[str, str]]:
 # -- scoring one moment --------------------------------------------------------------------------
 
 
-@dataclass
-class Token:
-    start: int  # character offsets in the original text
-    end: int
-    stem: str
-    plain: str  # lower case, accents folded
+@dataclass(frozen=True)
+class Tokens:
+    """The words of one text: character offsets in the original, and each word's stem and
+    plain form (lower case, accents folded), as parallel tuples (cheap to build and scan);
+    ``keys`` pairs them, since what a word meets depends on both."""
+
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+    stems: tuple[str, ...]
+    plains: tuple[str, ...]
+    keys: tuple[tuple[str, str], ...]
+
+    def __len__(self) -> int:
+        return len(self.stems)
 
 
-@lru_cache(maxsize=4096)
-def _tokens(text: str, lang: str) -> tuple[Token, ...]:
-    return tuple(
-        Token(m.start(), m.end(), stem(m.group(), lang), _fold(m.group().lower())) for m in words(text)
+# (stem, plain) of each written word, per language: words repeat, and a dictionary lookup
+# is what keeps rescoring a hundred moments cheap. Emptied when it grows past the limit.
+_WORD_KEYS: dict[str, dict[str, tuple[str, str]]] = {}
+WORD_KEYS_LIMIT = 500_000
+
+
+def _word_key(word: str, lang: str) -> tuple[str, str]:
+    known = _WORD_KEYS.setdefault(lang, {})
+    if len(known) > WORD_KEYS_LIMIT:
+        known.clear()
+    key = known[word] = (stem(word, lang), _fold(word.lower()))
+    return key
+
+
+@lru_cache(maxsize=8192)
+def _tokens(text: str, lang: str) -> Tokens:
+    found = list(words(text))
+    known = _WORD_KEYS.get(lang) or {}
+    keys = tuple([known.get(w) or _word_key(w, lang) for w in (m.group() for m in found)])
+    stems, plains = zip(*keys, strict=True) if keys else ((), ())
+    return Tokens(
+        starts=tuple([m.start() for m in found]),
+        ends=tuple([m.end() for m in found]),
+        stems=stems,
+        plains=plains,
+        keys=keys,
     )
 
 
@@ -147,8 +178,17 @@ class MomentMatch:
     first: int | None = None  # character offset where the best stretch begins
 
 
+# What one word (or a run of words starting there) meets: (term index, weight, words covered).
+Meets = tuple[tuple[int, float, int], ...]
+
+
 class Matcher:
-    """Scores moments of one language for one query plan."""
+    """Scores moments of one language for one query plan.
+
+    What a word meets by itself is worked out once per distinct word, for all the new words
+    of a moment at a time (the fuzzy comparisons run in rapidfuzz, not word by word in
+    Python): a query rescoring a hundred moments of some eighty words meets a few thousand
+    distinct words, and the rest are dictionary lookups."""
 
     def __init__(self, plan: QueryPlan, lang: str, idf: dict[str, float] | None = None):
         self.plan, self.lang = plan, lang
@@ -156,7 +196,8 @@ class Matcher:
         self._stems = [[tuple(stem(w, lang) for w in atom) for atom in term.atoms] for term in plan.terms]
         self._joined = [stem(t.joined_with_next, lang) if t.joined_with_next else "" for t in plan.terms]
         self._weights = [self._term_weight(t) for t in plan.terms]
-        self._alone: dict[tuple[str, str], list[tuple[int, float, int]]] = {}
+        self._alone: dict[tuple[str, str], Meets] = {}
+        self._contexts: dict[str, list[float]] = {}
         # Typed compounds that two transcript words may spell, and phrases by first stem.
         self._compounds: dict[str, list[int]] = {}
         self._phrases: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
@@ -167,6 +208,8 @@ class Matcher:
                 elif not term.required and compound_splits(atom[0]):
                     self._compounds.setdefault(atom[0], []).append(i)
         self._compound_heads = {w[:k] for w in self._compounds for k in range(MIN_COMPOUND_PART, len(w))}
+        # Words at which more than the word alone must be looked at (a phrase or compound starts).
+        self._special = self._compound_heads | set(self._phrases)
         self._edits = {w: fuzziness(w) for alternatives in self._stems for atom in alternatives for w in atom}
         self._edits.update({w: fuzziness(w) for w in self._joined if w})
         # The typed word (not its stem) as it sounds, keyed by its stem.
@@ -177,60 +220,99 @@ class Matcher:
     def _term_weight(self, term: Term) -> float:
         return max(self.idf.get(w, 1.0) for atom in term.atoms for w in atom) if term.atoms else 1.0
 
-    # Which terms a token (or a run of tokens starting there) meets, and how well.
-    def _meets(self, tokens: tuple[Token, ...], j: int) -> list[tuple[int, float, int]]:
-        """(term index, weight, tokens covered) for every term met at token ``j``."""
-        token = tokens[j]
-        key = (token.stem, token.plain)
-        alone = self._alone.get(key)
-        if alone is None:
-            alone = self._alone[key] = self._meets_alone(token)
-        compound = j + 1 < len(tokens) and (
-            token.stem in self._compound_heads or token.plain in self._compound_heads
-        )
-        if not compound and token.stem not in self._phrases:
-            return alone  # the common case: what the word meets by itself
+    # Which terms a word (or a run of words starting there) meets, and how well.
+    def _per_token(self, tokens: Tokens) -> list[Meets]:
+        """What every word of ``tokens`` meets (an empty tuple for most)."""
+        alone = self._alone
+        try:
+            per_token = [alone[key] for key in tokens.keys]
+        except KeyError:  # words not prepared: learn them now
+            self._learn(set(tokens.keys) - alone.keys())
+            per_token = [alone[key] for key in tokens.keys]
+        if self._special and not (
+            self._special.isdisjoint(tokens.stems) and self._special.isdisjoint(tokens.plains)
+        ):
+            for j in range(len(tokens)):
+                if tokens.stems[j] in self._special or tokens.plains[j] in self._special:
+                    per_token[j] = self._with_runs(tokens, j, per_token[j])
+        return per_token
+
+    def _with_runs(self, tokens: Tokens, j: int, alone: Meets) -> Meets:
+        """``alone`` plus the phrases and two-word compounds that start at word ``j``."""
         found = {i: (weight, covered) for i, weight, covered in alone}
-        if compound:
+        stems, plains = tokens.stems, tokens.plains
+        if j + 1 < len(tokens) and (stems[j] in self._compound_heads or plains[j] in self._compound_heads):
             # The visitor's compound, said (or transcribed) as two words: opendata / open data.
-            nxt = tokens[j + 1]
-            for pair in (token.stem + nxt.stem, token.plain + nxt.plain):
+            for pair in (stems[j] + stems[j + 1], plains[j] + plains[j + 1]):
                 for i in self._compounds.get(pair, ()):
                     if found.get(i, (0.0, 1))[0] < COMPOUND:
                         found[i] = (COMPOUND, 2)
-        for i, atom in self._phrases.get(token.stem, ()):
-            if tuple(t.stem for t in tokens[j : j + len(atom)]) == atom:
+        for i, atom in self._phrases.get(stems[j], ()):
+            if stems[j : j + len(atom)] == atom:
                 found[i] = (EXACT, len(atom))
-        return [(i, weight, covered) for i, (weight, covered) in found.items()]
+        return tuple((i, weight, covered) for i, (weight, covered) in found.items())
 
-    def _meets_alone(self, token: Token) -> list[tuple[int, float, int]]:
-        """What a token meets by itself (cached per distinct word: words repeat a lot)."""
-        found: dict[int, float] = {}
+    def prepare(self, texts) -> None:
+        """Learn the words of all these texts at once (the moments about to be matched):
+        one batch of fuzzy comparisons instead of one per moment."""
+        keys = set()
+        for text in texts:
+            keys.update(_tokens(text, self.lang).keys)
+        new = keys - self._alone.keys()
+        if new:
+            self._learn(new)
+
+    def _learn(self, keys: set[tuple[str, str]]) -> None:
+        """Work out what each of these (stem, plain) words meets by itself. Every comparison
+        runs in rapidfuzz over the whole batch; Python only sees the few words that meet."""
+        keys = list(keys)
+        stems = [s for s, _ in keys]
+        plains = [p for _, p in keys]
+        sounds = None
+        best: dict[int, dict[int, float]] = {}
+
+        def offer(indexes, term: int, weight: float) -> None:
+            for index in indexes:
+                found = best.setdefault(index, {})
+                if weight > found.get(term, 0.0):
+                    found[term] = weight
+
         for i, (term, alternatives) in enumerate(zip(self.plan.terms, self._stems, strict=True)):
             for atom in alternatives:
-                if len(atom) == 1:
-                    weight = self._word_weight(term, atom[0], token)
-                    if weight > found.get(i, 0.0):
-                        found[i] = weight
+                if len(atom) != 1:
+                    continue
+                wanted = atom[0]
+                offer(_within(wanted, stems, 0), i, EXACT)
+                if term.prefix:
+                    offer(_starting(wanted, stems) + _starting(wanted, plains), i, PREFIX)
+                edits = self._edits[wanted]
+                if edits:
+                    if sounds is None:
+                        sounds = [sound(p) for p in plains]
+                    offer(
+                        _within(wanted, stems, edits) + _within(self._sounds[wanted], sounds, edits), i, FUZZY
+                    )
             joined = self._joined[i]
             if joined and not term.required:
                 # The visitor's two words, transcribed as one: "mee zien" / "meezien", "meezing".
-                if token.stem == joined or _near(token.stem, joined, self._edits[joined]):
-                    for k in (i, i + 1):
-                        found[k] = max(found.get(k, 0.0), COMPOUND)
-        return [(i, weight, 1) for i, weight in found.items()]
+                near = _within(joined, stems, self._edits[joined])
+                offer(near, i, COMPOUND)
+                offer(near, i + 1, COMPOUND)
+        self._alone.update(dict.fromkeys(keys, ()))
+        for index, found in best.items():
+            self._alone[keys[index]] = tuple((i, weight, 1) for i, weight in found.items())
 
-    def _word_weight(self, term: Term, wanted: str, token: Token) -> float:
-        if token.stem == wanted:
-            return EXACT
-        if term.prefix and (token.plain.startswith(wanted) or token.stem.startswith(wanted)):
-            return PREFIX
-        edits = self._edits[wanted]
-        if _near(token.stem, wanted, edits) or (
-            edits and _near(sound(token.plain), self._sounds[wanted], edits)
-        ):
-            return FUZZY
-        return 0.0
+    def _met_in(self, context: str) -> list[float]:
+        """How well each term is met somewhere in ``context`` (kept: every moment of a
+        session shares its context)."""
+        met = self._contexts.get(context)
+        if met is None:
+            met = [0.0] * len(self.plan.terms)
+            for found in self._per_token(_tokens(context, self.lang)):
+                for i, weight, _ in found:
+                    met[i] = max(met[i], weight)
+            self._contexts[context] = met
+        return met
 
     def match(self, text: str, context: str = "") -> MomentMatch | None:
         """How ``text`` (a moment) meets the query; None when it does not qualify.
@@ -240,20 +322,17 @@ class Matcher:
         the minimum of loose ones."""
         tokens = _tokens(text, self.lang)
         n = len(self.plan.terms)
-        per_token: list[list[tuple[int, float, int]]] = [self._meets(tokens, j) for j in range(len(tokens))]
+        per_token = self._per_token(tokens)
         best_anywhere = [0.0] * n
         for found in per_token:
             for i, weight, _ in found:
-                best_anywhere[i] = max(best_anywhere[i], weight)
+                if weight > best_anywhere[i]:
+                    best_anywhere[i] = weight
         if not any(best_anywhere):
             return None
-        in_context = [0.0] * n
+        met = best_anywhere
         if context:
-            context_tokens = _tokens(context, self.lang)
-            for j in range(len(context_tokens)):
-                for i, weight, _ in self._meets(context_tokens, j):
-                    in_context[i] = max(in_context[i], weight)
-        met = [max(a, c) for a, c in zip(best_anywhere, in_context, strict=True)]
+            met = [max(a, c) for a, c in zip(best_anywhere, self._met_in(context), strict=True)]
         for i, term in enumerate(self.plan.terms):
             if term.required and not met[i]:
                 return None
@@ -275,7 +354,7 @@ class Matcher:
             score += COMPLETE_STRETCH_BONUS
         elif complete:
             score += COMPLETE_BONUS
-        first = tokens[start_token].start if start_token is not None else None
+        first = tokens.starts[start_token] if start_token is not None else None
         return MomentMatch(
             score=score, matched_terms=sum(1 for m in met if m), complete=complete, marks=marks, first=first
         )
@@ -326,9 +405,8 @@ class Matcher:
     def marked(self, text: str) -> str:
         """A session field (title, summary) with every word that meets a term marked."""
         tokens = _tokens(text, self.lang)
-        marks = sorted(
-            {k for j in range(len(tokens)) for _, _, c in self._meets(tokens, j) for k in range(j, j + c)}
-        )
+        per_token = self._per_token(tokens)
+        marks = sorted({k for j, found in enumerate(per_token) for _, _, c in found for k in range(j, j + c)})
         return mark_tokens(text, tokens, marks, None)
 
 
@@ -366,7 +444,7 @@ _SOUNDS = [
 _DOUBLE = re.compile(r"(.)\1+")
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=500_000)
 def sound(word: str) -> str:
     """A word as it sounds (roughly): the key by which misheard spellings meet."""
     for written, said in _SOUNDS:
@@ -379,30 +457,48 @@ def sound(word: str) -> str:
     return word
 
 
-def _near(a: str, b: str, edits: int) -> bool:
-    if not edits or abs(len(a) - len(b)) > edits:
-        return False
-    return Levenshtein.distance(a, b, score_cutoff=edits) <= edits
+def _within(word: str, pool: list[str], edits: int) -> list[int]:
+    """Indexes of the words of ``pool`` at most ``edits`` edits from ``word`` (0: equal)."""
+    if not pool:
+        return []
+    return [
+        index
+        for _, _, index in process.extract(
+            word, pool, scorer=Levenshtein.distance, score_cutoff=edits, limit=None
+        )
+    ]
 
 
-def mark_tokens(text: str, tokens: tuple[Token, ...], marks: list[int], max_words: int | None) -> str:
+def _starting(prefix: str, pool: list[str]) -> list[int]:
+    """Indexes of the words of ``pool`` that begin with ``prefix``."""
+    if not pool:
+        return []
+    return [
+        index
+        for _, _, index in process.extract(
+            prefix, pool, scorer=Prefix.similarity, score_cutoff=len(prefix), limit=None
+        )
+    ]
+
+
+def mark_tokens(text: str, tokens: Tokens, marks: list[int], max_words: int | None) -> str:
     start_char, end_char, prefix, suffix = 0, len(text), "", ""
     if max_words and len(tokens) > max_words:
         first = max(0, (marks[0] if marks else 0) - SNIPPET_LEAD)
         last = min(len(tokens), first + max_words)
         first = max(0, last - max_words)
         if first > 0:
-            start_char, prefix = tokens[first].start, "… "
+            start_char, prefix = tokens.starts[first], "… "
         if last < len(tokens):
-            end_char, suffix = tokens[last - 1].end, " …"
+            end_char, suffix = tokens.ends[last - 1], " …"
     out, position = [prefix], start_char
     for j in marks:
-        token = tokens[j]
-        if token.start < start_char or token.end > end_char or token.start < position:
+        start, end = tokens.starts[j], tokens.ends[j]
+        if start < start_char or end > end_char or start < position:
             continue
-        out.append(html.escape(text[position : token.start]))
-        out.append(f"<mark>{html.escape(text[token.start : token.end])}</mark>")
-        position = token.end
+        out.append(html.escape(text[position:start]))
+        out.append(f"<mark>{html.escape(text[start:end])}</mark>")
+        position = end
     out.append(html.escape(text[position:end_char]))
     out.append(suffix)
     return "".join(out)
