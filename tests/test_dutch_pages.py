@@ -200,3 +200,12 @@ def test_dates_figures_and_languages_follow_the_visitor(client, site):
     facets = client.get("/search/?q=open").content.decode()
     assert "Nederlands" in facets and "Engels" in facets
     assert "Dutch" in client.get("/en/search/?q=open").content.decode()
+
+
+def test_the_home_page_title_names_the_site_once(client, site):
+    """The home page is called as the site is ("Sessiebibliotheek"): not "X · X"."""
+    assert "<title>Sessiebibliotheek</title>" in client.get("/").content.decode()
+    assert (
+        "<title>Open data en de burger · Sessiebibliotheek</title>"
+        in client.get("/open-data/").content.decode()
+    )
