@@ -14,8 +14,10 @@ import Stemmer
 
 LANGUAGES = ("nl", "en")
 _STEMMERS = {"nl": "dutch", "en": "english"}
-# Letters and digits; everything else (punctuation, underscores, emoji) separates words.
-WORD = re.compile(r"[^\W_]+")
+# Letters and digits; everything else (punctuation, underscores, emoji) separates words,
+# except an apostrophe inside a word: "z'n", "zo'n", "don't" are one word, as OpenSearch's
+# standard tokenizer reads them (a query "z'n" is then one word, not two that never match).
+WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 
 
 def analysis_language(language: str | None) -> str:
@@ -31,7 +33,8 @@ def _stemmer(language: str) -> Stemmer.Stemmer:
 
 
 def _fold(word: str) -> str:
-    """Drop diacritics (ideeën -> ideeen) so spelling variants meet."""
+    """Drop diacritics (ideeën -> ideeen) so spelling variants meet; one apostrophe."""
+    word = word.replace("’", "'")
     if word.isascii():
         return word
     decomposed = unicodedata.normalize("NFKD", word)
@@ -41,7 +44,7 @@ def _fold(word: str) -> str:
 @functools.lru_cache(maxsize=200_000)
 def stem(word: str, language: str) -> str:
     """One word's stem; cached, since snippets stem the same words over and over."""
-    return _fold(_stemmer(language).stemWord(word.lower()))
+    return _fold(_stemmer(language).stemWord(word.lower().replace("’", "'")))
 
 
 def words(text: str) -> list[re.Match]:
@@ -52,4 +55,6 @@ def words(text: str) -> list[re.Match]:
 def analyse(text: str, language: str) -> str:
     """``text`` as space-separated stems: what the full-text index stores and matches."""
     stemmer = _stemmer(language)
-    return " ".join(_fold(s) for s in stemmer.stemWords([m.group().lower() for m in words(text)]))
+    return " ".join(
+        _fold(s) for s in stemmer.stemWords([m.group().lower().replace("’", "'") for m in words(text)])
+    )

@@ -51,10 +51,8 @@ from search.engines.base import (
     session_fields,
 )
 from search.engines.errors import visitor_message as _
-from search.engines.matching import QueryPlan, Term, compound_splits, fuzziness
+from search.engines.matching import FUZZY_VARIANTS, QueryPlan, Term, compound_splits, fuzziness
 
-# Fuzzy forms of one word looked up in the index (the most frequent first).
-FUZZY_VARIANTS = 8
 # "At least m of n" is written out as combinations; beyond this many, more words are required.
 MAX_COMBINATIONS = 64
 VOCABULARY_SECONDS = 30.0

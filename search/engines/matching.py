@@ -46,6 +46,8 @@ PAIR_GAP = 3
 # the moment; bonuses for every word in the stretch, or at least somewhere in the moment.
 STRETCH_SHARE, ORDER_SHARE, COVERAGE_SHARE = 0.45, 0.4, 0.15
 COMPLETE_STRETCH_BONUS, COMPLETE_BONUS = 0.5, 0.15
+# Misheard forms of one word an engine looks up in its index (the most frequent first).
+FUZZY_VARIANTS = 8
 MIN_PREFIX = 3  # a last word shorter than this is not read as a prefix
 MIN_COMPOUND_PART = 3  # "opendata" splits into parts of at least this many letters
 SNIPPET_WORDS = 40
@@ -411,15 +413,14 @@ class Matcher:
 
 
 def _lead(first: int, where: dict[int, list[int]], n: int) -> int:
-    """Where the link should start: the first word of an in-order pair of the visitor's
-    words (a lone common word just before the remembered sentence would start it early)."""
-    paired = [
-        p
-        for i in range(n - 1)
-        for p in where.get(i, [])
-        if any(0 <= q - p <= PAIR_GAP for q in where.get(i + 1, []))
-    ]
-    return min(paired) if paired else first
+    """Where the link should start: at the pair of the visitor's words, said in their order,
+    that comes first in the query (people remember a sentence from its start; a lone common
+    word, or a misheard later word of the query said just before, would start it early)."""
+    for i in range(n - 1):
+        paired = [p for p in where.get(i, []) if any(0 <= q - p <= PAIR_GAP for q in where.get(i + 1, []))]
+        if paired:
+            return min(paired)
+    return first
 
 
 # Spellings that sound alike in Dutch and English, applied in order ("corraal" and "koraal",

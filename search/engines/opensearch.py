@@ -58,7 +58,15 @@ from search.engines.base import (
     SessionDocument,
 )
 from search.engines.errors import visitor_message as _
-from search.engines.matching import COMPOUND, FUZZY, PREFIX, QueryPlan, compound_splits, fuzziness
+from search.engines.matching import (
+    COMPOUND,
+    FUZZY,
+    FUZZY_VARIANTS,
+    PREFIX,
+    QueryPlan,
+    compound_splits,
+    fuzziness,
+)
 
 ANALYSIS_LANGUAGES = ("nl", "en")
 
@@ -474,7 +482,7 @@ class OpenSearchEngine(SearchEngine):
             facets, total = self._facets(index, None, selected, visible)
             return Retrieved(candidates=[], ranked=ranked, total=total, facets=facets, offset=first)
 
-        search = search.query(_text_query(plan)).source(
+        search = search.query(_text_query(plan, self._fuzzy_variants(plan))).source(
             ["kind", "session_id", "start", "end", "text_nl", "text_en", "segments"]
         )
         # Every matching session (before the facet filters), for the facets request; and
@@ -518,6 +526,57 @@ class OpenSearchEngine(SearchEngine):
             except dsl.NotFoundError:
                 return {}
         return {int(doc["_id"]): _fields(doc["_source"]) for doc in docs if doc.get("found")}
+
+    def _fuzzy_variants(self, plan: QueryPlan) -> dict[tuple[str, str], list[str]]:
+        """Indexed terms a few edits from each word that may be misheard, per language: one
+        term-suggester request for the whole query, as the embedded engine reads its
+        vocabulary. (``fuzziness`` on every match clause had OpenSearch expand the same
+        words once per field, kind and language: 0.5 s a query on a four-session index.)"""
+        words = {w for term in plan.terms for atom in term.atoms if len(atom) == 1 for w in atom}
+        words |= {t.joined_with_next for t in plan.terms if t.joined_with_next}
+        variants: dict[tuple[str, str], list[str]] = {}
+        now = time.monotonic()
+        for word in sorted(w for w in words if fuzziness(w)):
+            for lang in ANALYSIS_LANGUAGES:
+                kept = _variant_cache.get((self.alias, lang, word))
+                if kept and now - kept[0] < FREQUENCY_SECONDS:
+                    variants[(lang, word)] = kept[1]
+        words = sorted({w for w in words if fuzziness(w)} - {w for _, w in variants})
+        if not words:
+            return variants
+        suggest = {
+            f"w{i}_{lang}": {
+                "text": word,
+                "term": {
+                    "field": f"text_{lang}",
+                    "suggest_mode": "always",
+                    "max_edits": fuzziness(word),
+                    "prefix_length": 0,  # the model mishears first letters too (deksel/teksel)
+                    "min_word_length": 1,
+                    # Also for words in up to 99 % of the moments (by default only words
+                    # in under 1 % get suggestions), looking at more candidates.
+                    "max_term_freq": 0.99,
+                    "max_inspections": 20,
+                    "size": FUZZY_VARIANTS,
+                    "sort": "frequency",
+                },
+            }
+            for i, word in enumerate(words)
+            for lang in ANALYSIS_LANGUAGES
+        }
+        try:
+            raw = self.client.search(index=self.alias, body={"size": 0, "suggest": suggest})
+        except dsl.NotFoundError:
+            return {}
+        if len(_variant_cache) > 10_000:
+            _variant_cache.clear()
+        for i, word in enumerate(words):
+            for lang in ANALYSIS_LANGUAGES:
+                entries = raw.get("suggest", {}).get(f"w{i}_{lang}", [])
+                found = [o["text"] for entry in entries for o in entry["options"]]
+                variants[(lang, word)] = found
+                _variant_cache[(self.alias, lang, word)] = (now, found)
+        return variants
 
     def _similar_words(self, word: str, lang: str, limit: int) -> list[str]:
         """The term suggester's nearest indexed terms, each as said in a moment holding it
@@ -628,6 +687,7 @@ class OpenSearchEngine(SearchEngine):
 
 FREQUENCY_SECONDS = 30.0
 _frequency_cache: dict[tuple, tuple[float, tuple[int, dict[str, int]]]] = {}
+_variant_cache: dict[tuple[str, str, str], tuple[float, list[str]]] = {}
 
 
 def _candidate(hit: dict) -> Candidate:
@@ -672,7 +732,18 @@ def _visible_filter(query: SearchQuery) -> dsl.Q | None:
     return dsl.Q("terms", session_id=[str(pk) for pk in sorted(query.visible_ids)])
 
 
-def _term_query(plan: QueryPlan, i: int, fields: list[str]) -> dsl.Q:
+def _variants_query(terms: list[str], fields: list[str], boost: float) -> list[dsl.Q]:
+    """Indexed terms (already analysed) in any of ``fields`` ("name^boost" as multi_match)."""
+    if not terms:
+        return []
+    queries = []
+    for field in fields:
+        name, _, weight = field.partition("^")
+        queries.append(dsl.Q("terms", **{name: terms}, boost=boost * float(weight or 1)))
+    return queries
+
+
+def _term_query(plan: QueryPlan, i: int, fields: list[str], lang: str, variants: dict) -> dsl.Q:
     """Every form of term ``i`` the matching rules accept (search/engines/matching.py)."""
     term = plan.terms[i]
     alternatives = []
@@ -683,10 +754,7 @@ def _term_query(plan: QueryPlan, i: int, fields: list[str]) -> dsl.Q:
             continue
         word = atom[0]
         alternatives.append(dsl.Q("multi_match", query=word, fields=fields))
-        if fuzziness(word):
-            alternatives.append(
-                dsl.Q("multi_match", query=word, fields=fields, fuzziness=fuzziness(word), boost=FUZZY)
-            )
+        alternatives += _variants_query(variants.get((lang, word), []), fields, FUZZY)
         if term.prefix:
             alternatives.append(
                 dsl.Q("multi_match", query=word, type="phrase_prefix", fields=fields, boost=PREFIX)
@@ -700,13 +768,12 @@ def _term_query(plan: QueryPlan, i: int, fields: list[str]) -> dsl.Q:
     for neighbour in neighbours:
         if neighbour.joined_with_next:
             joined = neighbour.joined_with_next
-            alternatives.append(
-                dsl.Q("multi_match", query=joined, fields=fields, fuzziness=fuzziness(joined), boost=COMPOUND)
-            )
+            alternatives.append(dsl.Q("multi_match", query=joined, fields=fields, boost=COMPOUND))
+            alternatives += _variants_query(variants.get((lang, joined), []), fields, COMPOUND)
     return dsl.Q("bool", should=alternatives, minimum_should_match=1)
 
 
-def _text_query(plan: QueryPlan) -> dsl.Q:
+def _text_query(plan: QueryPlan, variants: dict | None = None) -> dsl.Q:
     """Sessions (title, summary, speakers) and moments (their text, with their session's
     title and speakers as context), per language, under the same rules as the embedded engine."""
     clauses = []
@@ -721,12 +788,15 @@ def _text_query(plan: QueryPlan) -> dsl.Q:
             for atom in plan.excluded
         ]
         for kind, fields in (("session", session_fields), ("moment", moment_fields)):
-            terms = [_term_query(plan, i, fields) for i in range(len(plan.terms))]
+            terms = [_term_query(plan, i, fields, lang, variants or {}) for i in range(len(plan.terms))]
             required = [q for q, t in zip(terms, plan.terms, strict=True) if t.required]
             loose = [q for q, t in zip(terms, plan.terms, strict=True) if not t.required]
             filters = [dsl.Q("term", kind=kind), in_language]
             if kind == "moment":  # the moment itself holds at least one of the words
-                own = [_term_query(plan, i, [f"text_{lang}"]) for i in range(len(plan.terms))]
+                own = [
+                    _term_query(plan, i, [f"text_{lang}"], lang, variants or {})
+                    for i in range(len(plan.terms))
+                ]
                 filters.append(dsl.Q("bool", should=own, minimum_should_match=1))
             clauses.append(
                 dsl.Q(
