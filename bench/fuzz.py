@@ -387,6 +387,8 @@ def fuzz(engine: str, queries: int, seed: int, pool: dict) -> dict:
         statuses[status] = statuses.get(status, 0) + 1
         if status >= 500 and body:
             errors.append((path, params, f"status {status}"))
+        if status >= 500:  # at once too: a long run shows what failed while it goes on
+            print(f"  {engine}: >=500 {path} {params!r:.300}: {errors[-1][2]}", flush=True)
         found = leaked(body, params)
         if found:
             leaks.append((path, params, found))

@@ -330,6 +330,9 @@ def hidden_slugs(library) -> list[str]:
 
 
 HIDDEN_WORDS = (*SUMMARY_WORDS, *SPOKEN_WORDS, THEME_WORD, DRAFT_TITLE, LOGIN_TITLE)
+# Each hidden word with a letter left out: a "did you mean" drawn from the index's words
+# would answer with the hidden word itself.
+MISSPELT_WORDS = tuple(word[:3] + word[4:] for word in (*SUMMARY_WORDS, *SPOKEN_WORDS, THEME_WORD))
 HIDDEN_FILTERS = (
     ("speaker", DRAFT_SPEAKER),
     ("speaker", LOGIN_SPEAKER),
@@ -346,7 +349,7 @@ HIDDEN_FILTERS = (
 def probe_params() -> list[dict]:
     """Searches by a visitor who knows or guesses the hidden things' words and names."""
     return [
-        *({"q": word} for word in HIDDEN_WORDS),
+        *({"q": word} for word in (*HIDDEN_WORDS, *MISSPELT_WORDS)),
         *({facet: value} for facet, value in HIDDEN_FILTERS),
         *({"q": "bridges", facet: value} for facet, value in HIDDEN_FILTERS),
     ]

@@ -279,7 +279,14 @@ class SearchEngine(abc.ABC):
             found = []
             for lang in ("nl", "en"):
                 found += [w for w in self._similar_words(word, lang, SUGGESTIONS) if w != word]
-            found = [w for w in dict.fromkeys(found) if self._visible_word(w, query)]
+            # Checked one by one, and no more than the suggestions can use.
+            visible = []
+            for candidate in dict.fromkeys(found):
+                if len(visible) == SUGGESTIONS:
+                    break
+                if self._visible_word(candidate, query):
+                    visible.append(candidate)
+            found = visible
             if found:
                 options[word] = list(dict.fromkeys(found))
         if not options:

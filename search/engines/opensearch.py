@@ -263,6 +263,12 @@ class OpenSearchEngine(SearchEngine):
         except dsl.TransportError as error:
             if error.status_code in (429, 502, 503, 504):
                 raise EngineUnavailable(f"OpenSearch at {self.url} is not serving: {error}") from error
+            if "too many nested clauses" in str(error).lower() or "too_many_clauses" in str(error):
+                # Many words, each read several ways (fuzzy, prefix, compound parts), can pass
+                # the node's limit of 1024 clauses within the words a query may have.
+                raise QueryError(
+                    _("This search has too many parts for the search engine; use fewer words.")
+                ) from error
             raise
 
     def ping(self) -> bool:

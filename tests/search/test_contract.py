@@ -575,6 +575,35 @@ def test_a_word_found_nowhere_gives_no_result_and_a_suggestion(engine_name, clie
     assert search("budget").did_you_mean == []
 
 
+# Found by bench/fuzz.py on the demo talks: 25 words with prefixes and quotes, within the words
+# a query may have, passed OpenSearch's limit of 1024 clauses (a 500).
+MANY_PARTS = (
+    'gedeeld * "bij "&amp;" duurde-duurde "headings" "NEAR(a b, 2)" yᑮ a┖ twee "centre" al* '
+    "publiceren about -- 18446744073709551616 benefited* leveranciers mee* vertrouwelijk xander mijn "
+    '"? x^3 reparatie your'
+)
+
+
+def test_a_query_of_many_parts_finds_or_explains_never_fails(engine_name, client):
+    from library.demo.content import TALKS
+
+    for talk in TALKS:
+        session_with(
+            talk["title"],
+            talk["script"].split(". "),
+            language=talk["language"],
+            speakers=talk["speakers"],
+            summary=talk["summary"],
+        )
+    service.rebuild()
+
+    for path in ("/api/search/", "/search/"):
+        answer = client.get(path, {"q": MANY_PARTS})
+        assert answer.status_code == 200, path
+    body = client.get("/api/search/", {"q": MANY_PARTS}).json()
+    assert "error" not in body or "minder woorden" in body["error"]  # the site speaks Dutch first
+
+
 def test_did_you_mean_offers_no_word_of_a_session_hidden_since_indexing(engine_name):
     """The index still holds the hidden session's words (no index job run): a misspelling of
     one must not be answered with the word, which would confirm it is said there."""
