@@ -20,7 +20,9 @@ Targets (one after the other; only one runs at a time):
 
 Per target and kind it prints req/s, client-side p50/p95/max (what the visitor waits, queueing
 in the server included), server time p50/p95 (Django's own time, from the Server-Timing header
-ops/server_timing.py sets) and errors (a status other than the expected one, a timeout or a
+ops/server_timing.py sets), the CPU time p50/p95 those requests used (the same header: what a
+request costs, whatever else runs on the machine; with it the req/s the mix would reach on 2
+cores of its own) and errors (a status other than the expected one, a timeout or a
 broken connection). Everything listens on 127.0.0.1 only: ports 8160-8162 (web; ``--port``
 puts every target on one port, as they run one after the other) and 8164 (PostgreSQL), 9260
 (OpenSearch); all of it is started and stopped (by PID) here, in a temp dir.
@@ -271,13 +273,15 @@ class Connection:
 class Stats:
     latency_ms: dict[str, list[float]] = field(default_factory=lambda: {k: [] for k in KINDS})
     server_ms: dict[str, list[float]] = field(default_factory=lambda: {k: [] for k in KINDS})
+    cpu_ms: dict[str, list[float]] = field(default_factory=lambda: {k: [] for k in KINDS})
     errors: dict[str, Counter] = field(default_factory=lambda: {k: Counter() for k in KINDS})
 
 
-def _server_ms(headers: dict[str, str]) -> float | None:
+def _server_ms(headers: dict[str, str], metric: str = "app") -> float | None:
+    """``app``: Django's time for the request; ``cpu``: the CPU time it used (ops/server_timing.py)."""
     for part in headers.get("server-timing", "").split(","):
         name, _, rest = part.strip().partition(";")
-        if name == "app" and rest.startswith("dur="):
+        if name == metric and rest.startswith("dur="):
             return float(rest[4:])
     return None
 
@@ -311,6 +315,8 @@ async def visitor(port, plan, seed, counted_from, deadline, think, stats: Stats)
             stats.latency_ms[kind].append((ended - began) * 1000)
             if (server := _server_ms(answer)) is not None:
                 stats.server_ms[kind].append(server)
+            if (cpu := _server_ms(answer, "cpu")) is not None:
+                stats.cpu_ms[kind].append(cpu)
             if error:
                 stats.errors[kind][error] += 1
         if think > 0:
@@ -458,6 +464,17 @@ def _pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
 
 
+def capacity(stats: Stats, cores: int = 2) -> str:
+    """What the web processes could answer on ``cores`` cores of their own: the cores over the
+    mean CPU time of a request of the mix (the server's own CPU time, so a busy machine does
+    not change it; time in OpenSearch or PostgreSQL is not in it)."""
+    cpu = [value for kind in KINDS for value in stats.cpu_ms[kind]]
+    if not cpu:
+        return ""
+    mean = statistics.mean(cpu)
+    return f"   mean CPU {mean:.1f} ms/request: ~{cores * 1000 / mean:.0f} req/s on {cores} free cores"
+
+
 def report(results: dict[str, tuple[Stats, float]], args) -> bool:
     print()
     print(
@@ -467,7 +484,7 @@ def report(results: dict[str, tuple[Stats, float]], args) -> bool:
     )
     head = (
         f"{'target':<40} {'kind':<8} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} "
-        f"{'srv p50':>8} {'srv p95':>8} {'errors':>7}"
+        f"{'srv p50':>8} {'srv p95':>8} {'cpu p50':>8} {'cpu p95':>8} {'errors':>7}"
     )
     print(head)
     print("-" * len(head))
@@ -480,9 +497,11 @@ def report(results: dict[str, tuple[Stats, float]], args) -> bool:
             print(
                 f"{LABELS[name]:<40} {kind:<8} {len(lat) / seconds:>7.1f} {_pct(lat, 50):>8.1f} "
                 f"{_pct(lat, 95):>8.1f} {max(lat, default=float('nan')):>8.1f} {_pct(srv, 50):>8.1f} "
-                f"{_pct(srv, 95):>8.1f} {errors:>7}" + (f"  {dict(stats.errors[kind])}" if errors else "")
+                f"{_pct(srv, 95):>8.1f} {_pct(stats.cpu_ms[kind], 50):>8.1f} "
+                f"{_pct(stats.cpu_ms[kind], 95):>8.1f} {errors:>7}"
+                + (f"  {dict(stats.errors[kind])}" if errors else "")
             )
-        print(f"{LABELS[name]:<40} {'all':<8} {total / seconds:>7.1f}")
+        print(f"{LABELS[name]:<40} {'all':<8} {total / seconds:>7.1f}{capacity(stats)}")
     print()
     for name, (stats, _) in results.items():
         errors = sum(sum(c.values()) for c in stats.errors.values())
