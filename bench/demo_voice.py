@@ -29,7 +29,7 @@ django.setup()
 from library.demo.content import TALKS  # noqa: E402
 from library.demo.render import VOICES  # noqa: E402
 from transcripts.accuracy import word_error_rate, words  # noqa: E402
-from transcripts.engine import WhisperConfig, transcribe  # noqa: E402
+from transcripts.whisper import WhisperConfig, transcribe  # noqa: E402
 
 BEFORE = {"nl": "-v nl -s 150", "en": "-v en-gb -s 150"}  # the setting until December 2026
 

@@ -3,7 +3,7 @@
 
     .venv/bin/python bench/prompt.py [--cases dutch,jfk,demo] [--dutch 1] [--repeat 1]
 
-Cases (each transcribed by transcripts.engine.transcribe, the product path, once without and
+Cases (each transcribed by transcripts.whisper.transcribe, the product path, once without and
 once with the prompt of transcripts.prompt.build_prompt; the echo guard included):
 
 * dutch: ../shared/data/dutch-dev/dutch-dev-N.mp3, real Dutch speech (batched pipeline, 8 min),
@@ -87,9 +87,9 @@ def jfk_case() -> Case:
 
 
 def demo_cases(tmp: Path) -> list[Case]:
+    from library import media
     from library.demo import content
     from library.demo.render import speak
-    from transcripts import media
 
     themes = {theme["slug"]: theme["title"] for theme in content.THEMES}
     cases = []
@@ -137,13 +137,13 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    from transcripts import engine
+    from transcripts import whisper
     from transcripts.accuracy import word_error_rate, words
     from transcripts.prompt import build_prompt
 
     wanted = {c.strip() for c in args.cases.split(",") if c.strip()}
-    config = engine.WhisperConfig()
-    engine.get_model(config)
+    config = whisper.WhisperConfig()
+    whisper.get_model(config)
     print(
         f"model={config.model} beam={config.beam_size}/{config.batched_beam_size} (plain/batched) "
         f"words={config.word_timestamps} threads={config.threads}"
@@ -169,7 +169,7 @@ def main() -> None:
                 row = {}
                 for label, given in (("off", ""), ("on", prompt)):
                     t0 = time.perf_counter()
-                    result = engine.transcribe(case.audio, case.language, config, prompt=given)
+                    result = whisper.transcribe(case.audio, case.language, config, prompt=given)
                     seconds = time.perf_counter() - t0
                     text = result.text
                     row[label] = (

@@ -43,22 +43,23 @@ def _cpu_seconds() -> float:
 
 def worker(path: str, mode: str, language: str, config_json: str, cold: bool) -> None:
     """One measured run; prints a JSON line."""
-    from transcripts import engine, media
+    from library import media
+    from transcripts import whisper
 
-    config = engine.WhisperConfig(**json.loads(config_json))
+    config = whisper.WhisperConfig(**json.loads(config_json))
     batched = mode == "batched"
     t0 = time.perf_counter()
-    engine.get_model(config)
+    whisper.get_model(config)
     load_s = time.perf_counter() - t0
     with tempfile.TemporaryDirectory(prefix="bench-transcribe-") as tmp:
         if not cold:  # one-off lazy initialisation (VAD session, first inference), like a warm worker
             warm = media.load_audio(path)[: 30 * media.SAMPLE_RATE]
-            engine.transcribe(warm, language, config, batched=batched)
+            whisper.transcribe(warm, language, config, batched=batched)
         load_avg = os.getloadavg()[0]
         c1, t1 = _cpu_seconds(), time.perf_counter()
         wav = media.extract_audio(path, Path(tmp) / "audio.wav")
         t2 = time.perf_counter()
-        result = engine.transcribe(wav, language, config, batched=batched)
+        result = whisper.transcribe(wav, language, config, batched=batched)
         t3, c3 = time.perf_counter(), _cpu_seconds()
     print(
         json.dumps(
@@ -98,7 +99,7 @@ def measure(path: Path, mode: str, language: str, config: dict, cold: bool) -> d
 
 def build_long(tmp: Path, minutes: float) -> Path:
     """Concatenate the shared recordings (as 16 kHz mono) with ffmpeg until >= minutes long."""
-    from transcripts import media
+    from library import media
 
     parts, total = [], 0.0
     for name in RECORDINGS:
@@ -160,10 +161,10 @@ def main() -> None:
     if missing:
         raise SystemExit(f"recordings missing in {DATA}: {', '.join(missing)}")
 
-    from transcripts import engine, model_store
+    from transcripts import model_store, whisper
 
     model_store.resolve_model(config.get("model", model_store.DEFAULT_MODEL))  # join once, outside timings
-    cfg = engine.WhisperConfig(**config)
+    cfg = whisper.WhisperConfig(**config)
     print(
         f"model={cfg.model} device={cfg.device} compute={cfg.compute_type} "
         f"beam={cfg.beam_size}/{cfg.batched_beam_size} (plain/batched) "

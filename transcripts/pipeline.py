@@ -19,9 +19,10 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from library import media
 from library.models import Recording
 
-from . import engine, media
+from . import whisper
 from .models import Segment, Transcript
 from .prompt import prompt_for_recording
 from .queueing import file_signature, session_language
@@ -63,7 +64,7 @@ def run_transcription(
     recording_id: int,
     *,
     force: bool = False,
-    config: engine.WhisperConfig | None = None,
+    config: whisper.WhisperConfig | None = None,
     on_progress: Callable[[float], None] | None = None,
 ) -> Transcript | None:
     """Transcribe recording ``recording_id``; returns its Transcript (None if the recording is gone).
@@ -92,7 +93,7 @@ def run_transcription(
         requested_language=language,
     )
     transcript.refresh_from_db()
-    config = config or engine.WhisperConfig.from_settings()
+    config = config or whisper.WhisperConfig.from_settings()
     prompt = prompt_for_recording(recording) if config.prompt_from_metadata else ""
     clock = time.monotonic()
     try:
@@ -101,11 +102,11 @@ def run_transcription(
             apply_media_info(recording, path, info)
             with tempfile.TemporaryDirectory(prefix="session-library-whisper-") as tmp:
                 wav = media.extract_audio(path, Path(tmp) / "audio.wav", info=info)
-                result = engine.transcribe(wav, language, config, on_progress=on_progress, prompt=prompt)
+                result = whisper.transcribe(wav, language, config, on_progress=on_progress, prompt=prompt)
     except media.MediaError as exc:
         logger.warning("Recording %s cannot be transcribed: %s | %s", recording_id, exc.message, exc.detail)
         _fail(transcript, exc.message, clock)
-    except (engine.EngineError, engine.ModelStoreError) as exc:
+    except (whisper.EngineError, whisper.ModelStoreError) as exc:
         logger.error("Whisper engine unavailable for recording %s: %s", recording_id, exc)
         _fail(transcript, MSG_ENGINE, clock)
     except Exception:
@@ -156,7 +157,7 @@ def _fail(transcript: Transcript, reason: str, clock: float) -> None:
     transcript.save()
 
 
-def _store(transcript: Transcript, result: engine.TranscriptionResult, config, clock: float) -> None:
+def _store(transcript: Transcript, result: whisper.TranscriptionResult, config, clock: float) -> None:
     segments = [
         Segment(
             start=s.start,

@@ -12,7 +12,7 @@ may repeat the prompt instead of transcribing. Hence
   of names alone sent it into a loop on a demo talk (bench/prompt.py);
 * the prompt is short (:data:`MAX_PROMPT_CHARS`), names first, the summary last and cut;
 * :func:`is_prompt_echo` recognises a segment that only repeats a stretch of the prompt, so
-  the engine drops it (:func:`transcripts.engine.transcribe`).
+  the engine drops it (:func:`transcripts.whisper.transcribe`).
 
 :func:`build_prompt` is Django-free; :func:`prompt_for_recording` reads the sessions when the
 transcription runs (editing the metadata later does not transcribe again; "Transcribe again" does).

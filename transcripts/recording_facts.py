@@ -15,9 +15,8 @@ from django.core.files.images import ImageFile
 from django.db import transaction
 from wagtail.images import get_image_model
 
+from library import media
 from library.models import Recording, SessionPage
-
-from . import media
 
 logger = logging.getLogger(__name__)
 

@@ -168,7 +168,7 @@ JOBS_PERIODIC = {"transcripts.queueing.queue_missed": 300}
 # Where the real sample recordings live on our machines and in CI (absent in a user's clone).
 SHARED_DATA_DIR = Path(os.environ.get("SHARED_DATA_DIR", BASE_DIR.parent / "shared" / "data"))
 
-# Whisper (see transcripts/engine.py). "bundled-base" loads the offline base model.
+# Whisper (see transcripts/whisper.py). "bundled-base" loads the offline base model.
 WHISPER_MODEL = os.environ.get("WHISPER_MODEL", "bundled-base")
 WHISPER_DEVICE = os.environ.get("WHISPER_DEVICE", "cpu")
 WHISPER_COMPUTE_TYPE = os.environ.get("WHISPER_COMPUTE_TYPE", "int8")

@@ -5,12 +5,13 @@ from pathlib import Path
 
 import pytest
 
+from library import media
 from library.demo.render import render_talk
 from library.models import Recording, SessionPage
 from tests.factories import make_recording, make_session
 from tests.shared_data import require_shared_file
 from tests.transcripts.helpers import make_video, silent_wav, word_error_rate, words
-from transcripts import engine, media
+from transcripts import whisper
 from transcripts.models import Segment, Transcript
 from transcripts.pipeline import run_transcription
 
@@ -65,15 +66,15 @@ def test_the_prompt_comes_from_the_session_when_the_setting_asks(home, monkeypat
         summary="President Kennedy takes office, 20 January 1961.",
     )
     prompts = []
-    real = engine.transcribe
+    real = whisper.transcribe
 
     def spy(*args, **kwargs):
         prompts.append(kwargs.get("prompt"))
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(engine, "transcribe", spy)
-    run_transcription(recording.pk, config=engine.WhisperConfig(prompt_from_metadata=False))
-    transcript = run_transcription(recording.pk, config=engine.WhisperConfig(prompt_from_metadata=True))
+    monkeypatch.setattr(whisper, "transcribe", spy)
+    run_transcription(recording.pk, config=whisper.WhisperConfig(prompt_from_metadata=False))
+    transcript = run_transcription(recording.pk, config=whisper.WhisperConfig(prompt_from_metadata=True))
     assert prompts == [
         "",
         "Inaugural address. John F. Kennedy. President Kennedy takes office, 20 January 1961.",

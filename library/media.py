@@ -1,5 +1,9 @@
 """Reading uploaded recordings with ffmpeg: probe, 16 kHz mono audio for Whisper, poster frames.
 
+The one ffprobe of the project: the importer (library) and the transcripts app both read
+recordings through it; it lives beside the Recording model because library may not import
+transcripts.
+
 Every failure an editor can cause (empty upload, a document renamed to .mp4, a file cut off
 half-way, a video without sound) raises :class:`MediaError`, whose ``message`` is a short
 plain-language sentence safe to show in the admin; ffmpeg's own output is kept in ``detail``

@@ -1,4 +1,4 @@
-"""transcripts.engine and transcripts.model_store with the real bundled Whisper base model.
+"""transcripts.whisper and transcripts.model_store with the real bundled Whisper base model.
 
 No Django and no mocks: real model, real ffmpeg, the real recordings in ../shared/data.
 """
@@ -8,9 +8,10 @@ from types import SimpleNamespace
 
 import pytest
 
+from library import media
 from tests import shared_data
 from tests.transcripts.helpers import silent_wav, word_error_rate, words
-from transcripts import engine, media, model_store
+from transcripts import model_store, whisper
 
 pytestmark = pytest.mark.slow
 
@@ -21,7 +22,7 @@ def _requirements():
     shared_data.require_model()
 
 
-def assert_well_formed(result: engine.TranscriptionResult):
+def assert_well_formed(result: whisper.TranscriptionResult):
     assert result.segments
     previous_start = 0.0
     for segment in result.segments:
@@ -36,7 +37,7 @@ def test_jfk_in_english(tmp_path, batched):
     path = shared_data.require_shared_file("jfk.flac")
     reference = (path.parent / "jfk.txt").read_text()
     wav = media.extract_audio(path, tmp_path / "jfk.wav")
-    result = engine.transcribe(wav, "en", engine.WhisperConfig(), batched=batched)
+    result = whisper.transcribe(wav, "en", whisper.WhisperConfig(), batched=batched)
     assert result.language == "en"
     assert result.language_probability is None  # given, not detected
     assert result.batched is batched
@@ -46,11 +47,11 @@ def test_jfk_in_english(tmp_path, batched):
     assert_words_fit(result)
 
 
-def assert_words_fit(result: engine.TranscriptionResult):
+def assert_words_fit(result: whisper.TranscriptionResult):
     """Word timings on by default: inside their segment, in order, spelling its text exactly."""
     for segment in result.segments:
         assert segment.words, segment
-        assert engine.words_match_text(segment.words, segment.text)
+        assert whisper.words_match_text(segment.words, segment.text)
         assert "".join(w[2] for w in segment.words).strip() == segment.text
         previous_end = segment.start
         for start, end, word, probability in segment.words:
@@ -62,13 +63,13 @@ def assert_words_fit(result: engine.TranscriptionResult):
 
 def test_word_timings_can_be_turned_off():
     audio = media.load_audio(shared_data.require_shared_file("jfk.flac"))
-    result = engine.transcribe(audio, "en", engine.WhisperConfig(word_timestamps=False))
+    result = whisper.transcribe(audio, "en", whisper.WhisperConfig(word_timestamps=False))
     assert result.segments and all(segment.words == [] for segment in result.segments)
 
 
 def test_multilingual_auto_is_detected_as_english():
     progress = []
-    result = engine.transcribe(
+    result = whisper.transcribe(
         shared_data.require_shared_file("multilingual.mp3"), "auto", on_progress=progress.append
     )
     assert result.language == "en"
@@ -81,26 +82,26 @@ def test_multilingual_auto_is_detected_as_english():
 
 def test_auto_only_picks_allowed_languages():
     audio = media.load_audio(shared_data.require_shared_file("jfk.flac"))
-    config = engine.WhisperConfig(allowed_languages=("nl", "de"))  # English is not allowed here
-    language, probability, scores = engine.detect_language(audio, config.allowed_languages, config)
+    config = whisper.WhisperConfig(allowed_languages=("nl", "de"))  # English is not allowed here
+    language, probability, scores = whisper.detect_language(audio, config.allowed_languages, config)
     assert language in {"nl", "de"} and set(scores) == {"nl", "de"}
     assert probability == max(scores.values())
-    result = engine.transcribe(audio, "auto", config)
+    result = whisper.transcribe(audio, "auto", config)
     assert result.language == language
 
 
 def test_explicit_language_is_passed_as_is():
     audio = media.load_audio(shared_data.require_shared_file("jfk.flac"))
-    result = engine.transcribe(audio, "nl")  # forced, even though the speech is English
+    result = whisper.transcribe(audio, "nl")  # forced, even though the speech is English
     assert result.language == "nl" and result.language_probability is None
-    with pytest.raises(engine.EngineError):
-        engine.transcribe(audio, "xx")
+    with pytest.raises(whisper.EngineError):
+        whisper.transcribe(audio, "xx")
 
 
 @pytest.mark.parametrize("language", ["auto", "en"])
 def test_silence_has_no_segments(tmp_path, language):
     silence = silent_wav(tmp_path / "silence.wav", seconds=10)
-    result = engine.transcribe(silence, language)
+    result = whisper.transcribe(silence, language)
     assert result.segments == [] and not result.has_speech
     assert result.duration == pytest.approx(10.0, abs=0.05)
     assert result.language == ("" if language == "auto" else "en")
@@ -109,17 +110,17 @@ def test_silence_has_no_segments(tmp_path, language):
 def test_long_audio_is_batched_in_blocks(monkeypatch):
     """Long audio goes through the batched pipeline, in blocks split without losing a sample."""
     audio = media.load_audio(shared_data.require_shared_file("multilingual.mp3"))
-    monkeypatch.setattr(engine, "BLOCK_SECONDS", 25.0)
-    monkeypatch.setattr(engine, "CUT_SEARCH_SECONDS", 5.0)
-    monkeypatch.setattr(engine, "LONG_AUDIO_SECONDS", 30.0)
-    blocks = list(engine._blocks(engine._ArrayReader(audio), engine.BLOCK_SECONDS))
+    monkeypatch.setattr(whisper, "BLOCK_SECONDS", 25.0)
+    monkeypatch.setattr(whisper, "CUT_SEARCH_SECONDS", 5.0)
+    monkeypatch.setattr(whisper, "LONG_AUDIO_SECONDS", 30.0)
+    blocks = list(whisper._blocks(whisper._ArrayReader(audio), whisper.BLOCK_SECONDS))
     assert len(blocks) == 3
     assert sum(block.shape[0] for _, block in blocks) == audio.shape[0]
     assert [offset for offset, _ in blocks][1:] == [
         blocks[0][1].shape[0],
         blocks[0][1].shape[0] + blocks[1][1].shape[0],
     ]
-    result = engine.transcribe(audio, "en")
+    result = whisper.transcribe(audio, "en")
     assert result.batched  # longer than LONG_AUDIO_SECONDS
     assert_well_formed(result)
     assert result.segments[-1].end > 40  # the later blocks were transcribed at their own offsets
@@ -141,9 +142,9 @@ def test_prompt_steers_only_the_opening_of_a_batched_recording(monkeypatch):
     monkeypatch.setattr(BatchedInferencePipeline, "transcribe", spy)
     audio = media.load_audio(shared_data.require_shared_file("multilingual.mp3"))
     prompt = "A multilingual sample. Permission is hereby granted, free of charge."
-    result = engine.transcribe(audio, "en", batched=True, prompt=prompt)
+    result = whisper.transcribe(audio, "en", batched=True, prompt=prompt)
     assert [given for _, given in calls] == [prompt, None]
-    assert 20 <= calls[0][0] <= engine.PROMPT_SECONDS
+    assert 20 <= calls[0][0] <= whisper.PROMPT_SECONDS
     assert_well_formed(result)
     assert_words_fit(result)
     assert result.prompt_echoes == 0
@@ -155,11 +156,11 @@ def test_truncated_recording_never_crashes(tmp_path):
     cut.write_bytes(shared_data.require_shared_file("jfk.flac").read_bytes()[:20_000])
     try:
         wav = media.extract_audio(cut, tmp_path / "cut.wav")
-        result = engine.transcribe(wav, "auto")
+        result = whisper.transcribe(wav, "auto")
     except media.MediaError as error:
         assert error.message
     else:
-        assert isinstance(result, engine.TranscriptionResult)
+        assert isinstance(result, whisper.TranscriptionResult)
 
 
 def test_config_from_settings(monkeypatch):
@@ -167,7 +168,7 @@ def test_config_from_settings(monkeypatch):
 
     fake = SimpleNamespace(WHISPER_MODEL="small", WHISPER_BEAM_SIZE="2", WHISPER_LANGUAGES="NL, en,")
     monkeypatch.setattr(django.conf, "settings", fake)
-    config = engine.WhisperConfig.from_settings()
+    config = whisper.WhisperConfig.from_settings()
     assert config.model == "small" and config.beam_size == 2
     assert config.allowed_languages == ("nl", "en")
     assert (config.device, config.compute_type, config.batch_size) == ("cpu", "int8", 4)
@@ -175,7 +176,7 @@ def test_config_from_settings(monkeypatch):
 
 
 def test_model_is_loaded_once_per_config():
-    assert engine.get_model() is engine.get_model(engine.WhisperConfig())
+    assert whisper.get_model() is whisper.get_model(whisper.WhisperConfig())
 
 
 def test_resolve_model(tmp_path):
@@ -228,6 +229,6 @@ def test_model_store_rebuilds_a_corrupt_cache(tmp_path, monkeypatch):
     assert not [p.name for p in directory.iterdir() if p.name.endswith(".tmp")]
 
     # And the rebuilt directory really loads and transcribes.
-    config = engine.WhisperConfig(model=str(directory))
-    result = engine.transcribe(media.load_audio(shared_data.require_shared_file("jfk.flac")), "en", config)
+    config = whisper.WhisperConfig(model=str(directory))
+    result = whisper.transcribe(media.load_audio(shared_data.require_shared_file("jfk.flac")), "en", config)
     assert "fellow americans" in " ".join(words(result.text))

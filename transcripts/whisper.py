@@ -2,8 +2,8 @@
 
 ``transcribe(audio, language, config)`` returns a :class:`TranscriptionResult`.
 
-* Audio is a path (any recording ffmpeg reads; see :mod:`transcripts.media`) or a float32
-  16 kHz mono numpy array (what :func:`transcripts.media.load_audio` returns).
+* Audio is a path (any recording ffmpeg reads; see :mod:`library.media`) or a float32
+  16 kHz mono numpy array (what :func:`library.media.load_audio` returns).
 * ``language`` is a Whisper language code (``"nl"``, ``"en"``…), passed to Whisper as-is, or
   ``"auto"``: the language is then detected, but only *among* ``config.allowed_languages`` (the
   most probable allowed one wins), and the transcript is made with that language fixed. Plain
@@ -20,7 +20,7 @@
   timings, kept inside the segment and spelling its text exactly (see :class:`SegmentResult`).
 * Long recordings are read from disk and transcribed in blocks of about :data:`BLOCK_SECONDS`,
   cut at the quietest moment near each boundary, so memory does not grow with their length.
-* Unreadable recordings raise :class:`transcripts.media.MediaError`; an unusable model setting
+* Unreadable recordings raise :class:`library.media.MediaError`; an unusable model setting
   raises :class:`transcripts.model_store.ModelStoreError` or :class:`EngineError`.
 
 Models are loaded once per process and configuration (:func:`get_model`).
@@ -38,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
-from transcripts import media
+from library import media
 from transcripts.model_store import DEFAULT_MODEL, ModelStoreError, resolve_model
 from transcripts.prompt import is_prompt_echo
 

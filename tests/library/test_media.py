@@ -1,12 +1,12 @@
-"""transcripts.media with real ffmpeg on real and generated files (no Django, no mocks)."""
+"""library.media with real ffmpeg on real and generated files (no Django, no mocks)."""
 
 import wave
 
 import pytest
 
+from library import media
 from tests import shared_data
 from tests.transcripts.helpers import make_video
-from transcripts import media
 
 
 @pytest.fixture(autouse=True)
