@@ -1,20 +1,18 @@
-"""The figures on the home page: how many sessions, how many hours of recordings.
+"""The figures on the home page ("107 sessions", "38.5 hours recorded").
 
-Other apps add figures through the `library_figures` Wagtail hook, because `library`
-may not import them (e.g. "hours transcribed" needs transcripts):
+Every app adds its figures through the `library_figures` Wagtail hook, library's own
+included (library/wagtail_hooks.py: sessions and hours recorded; reports: hours transcribed):
 
     @hooks.register("library_figures")
     def my_figures(request) -> list[Figure]: ...
-"""
+
+This module only collects them, so the page models can import it."""
 
 from dataclasses import dataclass
 
-from django.db.models import Sum
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from wagtail import hooks
-
-from .access import visible_sessions
 
 
 @dataclass(frozen=True)
@@ -34,18 +32,8 @@ def format_hours(seconds: float | None) -> str:
     return _("%(hours)s hours") % {"hours": number_format(seconds / 3600, 1)}
 
 
-def library_figures(request) -> list[Figure]:
-    """Counts of visible sessions only: the public home page never counts drafts or private ones."""
-    sessions = visible_sessions()
-    seconds = sessions.aggregate(total=Sum("duration"))["total"]
-    return [
-        Figure(number_format(sessions.count(), force_grouping=True), _("Sessions")),
-        Figure(format_hours(seconds), _("Recorded")),
-    ]
-
-
 def site_figures(request) -> list[Figure]:
-    figures = library_figures(request)
+    figures = []
     for fn in hooks.get_hooks("library_figures"):
         figures.extend(fn(request) or [])
     return figures

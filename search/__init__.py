@@ -1,6 +1,8 @@
 """Moment-level search: find the session *and* the minute something was said.
 
-Service API (search/service.py) — the only entry point for the rest of the site:
+Service API (search/service.py) — the only entry point for the rest of the site (the index
+side lives in search/indexing.py, which never enqueues; search/tasks.py runs it in the
+background; search/handlers.py enqueues those tasks):
     index_session(id)   index a live, public session (metadata + transcript moments), or
                         remove it when it is a draft, private or deleted
     remove_session(id)  take it out of the index

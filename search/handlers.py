@@ -11,7 +11,8 @@ from wagtail.models import Page, PageViewRestriction
 from wagtail.signals import page_published, page_slug_changed, page_unpublished, post_page_move
 
 from library.models import Event, Organisation, Recording, SessionPage, Speaker, ThemePage, ThemeSession
-from search import service
+from search import indexing
+from search.tasks import index_session_task
 from transcripts.models import Transcript
 from transcripts.signals import transcript_changed
 
@@ -29,14 +30,12 @@ def schedule(session_ids) -> None:
         return
 
     def enqueue():
-        from search.tasks import index_session_task
-
         for session_id in ids:
             try:
                 index_session_task.enqueue(session_id)
             except Exception as error:  # whatever stopped it, the outbox keeps the change
                 logger.warning("Could not queue indexing of session %s: %s", session_id, error)
-                service.keep_for_retry(session_id, error)
+                indexing.keep_for_retry(session_id, error)
 
     transaction.on_commit(enqueue, robust=True)
 

@@ -1,131 +1,44 @@
-"""The search service: the one API the rest of the site uses (views, tasks, commands).
+"""The search service: the one API the rest of the site uses (views, commands, tests).
 
-It decides *what* is searchable (live, public sessions only), builds documents from the
-database, talks to the configured engine, keeps changes the engine could not take in
-the outbox (PendingIndexChange), and logs visitors' queries."""
+Searching lives here: it tells the engine which sessions a visitor may see, logs visitors'
+queries, and nudges the outbox retry. Keeping the index up to date (index, remove, retry,
+rebuild) lives in search/indexing.py and is re-exported here, so callers need one module.
+
+Layers: indexing (never enqueues) <- tasks (run it in the background) <- service.search and
+handlers (enqueue tasks)."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 
 from django.core.cache import cache
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from library.access import visible_sessions, visible_themes
-from search.documents import all_documents, searchable_sessions, session_document
 from search.engines import get_engine
 from search.engines.base import FACETS, EngineUnavailable, QueryError, SearchQuery, SearchResults
+from search.indexing import index_session, keep_for_retry, rebuild, remove_session, retry_pending
 from search.models import PendingIndexChange, QueryLog
+from search.tasks import retry_pending_task
+
+__all__ = [
+    "index_session",
+    "keep_for_retry",
+    "parse_filters",
+    "rebuild",
+    "remove_session",
+    "retry_pending",
+    "search",
+]
 
 logger = logging.getLogger(__name__)
 
 PER_PAGE = 10
 MAX_PAGE = 1000
-# How many outbox rows a successful index run retries on the side.
-DRAIN_BATCH = 50
 # A search that reaches the engine means it is up: at most this often, it schedules a
 # retry of the outbox (so the index catches up even when nothing else gets indexed).
 RETRY_NUDGE_SECONDS = 60
-
-
-def _searchable(session_id: int):
-    """The session if any visitor may see it, else None (draft, private, deleted)."""
-    return visible_sessions().filter(pk=session_id).select_related("event", "poster").first()
-
-
-def _keep_pending(session_id: int, action: str, error: Exception) -> None:
-    change, created = PendingIndexChange.objects.get_or_create(
-        session_id=session_id, defaults={"action": action}
-    )
-    change.action = action
-    change.attempts += 1
-    change.last_error = str(error)[:2000]
-    change.save()
-    logger.warning(
-        "Search engine unavailable; %s of session %s kept for retry: %s", action, session_id, error
-    )
-
-
-def keep_for_retry(session_id: int, error: Exception) -> None:
-    """Put a session in the outbox when its index job could not even be queued; the retry
-    decides whether to index or remove it (it re-reads the database)."""
-    visible = visible_sessions().filter(pk=session_id).exists()
-    action = PendingIndexChange.Action.INDEX if visible else PendingIndexChange.Action.REMOVE
-    change, _ = PendingIndexChange.objects.get_or_create(session_id=session_id, defaults={"action": action})
-    change.action = action
-    change.attempts += 1
-    change.last_error = f"not queued: {error}"[:2000]
-    change.save()
-
-
-def index_session(session_id: int, *, drain: bool = True) -> str:
-    """Bring one session's index entry up to date with the database.
-
-    Indexes it when it is live and public, removes it otherwise. Returns "indexed" or
-    "removed". When the engine is down the change goes to the outbox and
-    EngineUnavailable is raised; on success, older outbox rows are retried too."""
-    session = _searchable(session_id)
-    action = PendingIndexChange.Action.INDEX if session else PendingIndexChange.Action.REMOVE
-    try:
-        if session is None:
-            get_engine().remove_session(session_id)
-        else:
-            get_engine().index_sessions([session_document(session)])
-    except EngineUnavailable as error:
-        _keep_pending(session_id, action, error)
-        raise
-    PendingIndexChange.objects.filter(session_id=session_id).delete()
-    if drain:
-        retry_pending(limit=DRAIN_BATCH)
-    return "indexed" if session else "removed"
-
-
-def remove_session(session_id: int) -> None:
-    """Take a session out of the index (whatever the database says)."""
-    try:
-        get_engine().remove_session(session_id)
-    except EngineUnavailable as error:
-        _keep_pending(session_id, PendingIndexChange.Action.REMOVE, error)
-        raise
-    PendingIndexChange.objects.filter(session_id=session_id).delete()
-
-
-def retry_pending(limit: int | None = None) -> tuple[int, int]:
-    """Retry outbox rows, oldest first; stop at the first engine failure.
-
-    Returns (done, still pending)."""
-    done = 0
-    changes = PendingIndexChange.objects.order_by("created_at", "pk")
-    if limit:
-        changes = changes[:limit]
-    for change in list(changes):
-        try:
-            index_session(change.session_id, drain=False)
-        except EngineUnavailable:
-            break
-        done += 1
-    return done, PendingIndexChange.objects.count()
-
-
-def rebuild(progress: Callable[[int, int], None] | None = None) -> int:
-    """Rebuild the whole index from the database; return the number of sessions indexed.
-
-    ``progress(done, total)`` is called as documents are built. Outbox rows older than the
-    rebuild are settled by it (it reads everything from the database)."""
-    total = searchable_sessions().count()
-    started = PendingIndexChange.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-
-    def documents():
-        for done, document in enumerate(all_documents(), start=1):
-            yield document
-            if progress:
-                progress(done, total)
-
-    count = get_engine().rebuild(documents())
-    PendingIndexChange.objects.filter(pk__lte=started).delete()
-    return count
 
 
 def parse_filters(params) -> dict[str, list[str]]:
@@ -175,8 +88,6 @@ def search(
 
 def _nudge_pending() -> None:
     if PendingIndexChange.objects.exists() and cache.add("search:retry-pending", 1, RETRY_NUDGE_SECONDS):
-        from search.tasks import retry_pending_task
-
         transaction.on_commit(retry_pending_task.enqueue)
 
 

@@ -16,8 +16,10 @@ from wagtail.signals import page_published
 from library.models import Recording, SessionPage
 
 from .models import Transcript
+from .pipeline import record_lost_job
 from .queueing import queue_facts_if_missing, queue_if_needed
 from .signals import transcript_changed
+from .tasks import transcribe_recording
 
 
 def recording_saved(sender, instance, raw=False, **kwargs):
@@ -50,9 +52,6 @@ def transcript_deleted(sender, instance, **kwargs):
 def transcription_job_finished(sender, task_result, **kwargs):
     """A transcription job that failed outside the pipeline (its workers kept dying, or it
     raised before it started): say so on the transcript, which still reads queued/running."""
-    from .pipeline import record_lost_job
-    from .tasks import transcribe_recording
-
     if (
         task_result.task.func is not transcribe_recording.func
         or task_result.status != TaskResultStatus.FAILED

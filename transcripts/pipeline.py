@@ -25,7 +25,6 @@ from library.models import Recording
 from . import whisper
 from .models import Segment, Transcript
 from .prompt import prompt_for_recording
-from .queueing import file_signature, session_language
 from .recording_facts import apply_media_info
 from .signals import transcript_changed
 
@@ -82,14 +81,14 @@ def run_transcription(
             transcript.save(update_fields=["status", "updated_at"])
         return transcript
 
-    language = session_language(recording)
+    language = recording.session_language()
     Transcript.objects.filter(pk=transcript.pk).update(
         status=Transcript.Status.RUNNING,
         attempts=F("attempts") + 1,
         started_at=timezone.now(),
         finished_at=None,
         error="",
-        source_file=file_signature(recording),
+        source_file=recording.file_signature(),
         requested_language=language,
     )
     transcript.refresh_from_db()

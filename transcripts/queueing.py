@@ -27,41 +27,26 @@ from datetime import timedelta
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
+from django_tasks_db.compat import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from library.models import Recording, SessionPage
 
 from .models import Transcript
+from .tasks import probe_recording, transcribe_recording
 
 logger = logging.getLogger(__name__)
 
 AUTO = "auto"
 
 
-def file_signature(recording: Recording) -> str:
-    """Stored name and size: a replaced upload changes at least one of them."""
-    name = recording.file.name or ""
-    try:
-        size = recording.file.size
-    except (OSError, ValueError):  # a missing file still gets queued; the task reports it
-        size = "?"
-    return f"{name}:{size}"[:600]
-
-
-def session_language(recording: Recording) -> str:
-    """The language to transcribe in: that of the (first live) session using the recording;
-    'auto' (detection among settings.WHISPER_LANGUAGES) when no session uses it yet."""
-    session = recording.sessions.order_by("-live", "pk").only("language").first()
-    language = session.language if session else AUTO
-    return language or AUTO
-
-
 def reason_to_transcribe(recording: Recording, transcript: Transcript | None) -> str:
     """Why an automatic run is needed, or '' when the transcript is (or will be) up to date."""
     if transcript is None:
         return "new recording"
-    if transcript.source_file != file_signature(recording):
+    if transcript.source_file != recording.file_signature():
         return "file replaced"
-    wanted = session_language(recording)
+    wanted = recording.session_language()
     if wanted == transcript.requested_language:
         return ""
     if wanted != AUTO and transcript.status == Transcript.Status.DONE and transcript.language == wanted:
@@ -99,8 +84,6 @@ def queue_if_needed(recording_id: int) -> bool:
 def queue_facts_if_missing(recording_id: int) -> bool:
     """A session that took up an already transcribed recording has no duration (or poster)
     yet: probe the file again (cheap, no Whisper). A pending transcription does this itself."""
-    from .tasks import probe_recording
-
     transcript = Transcript.objects.filter(recording_id=recording_id).first()
     if transcript is None or transcript.is_pending:
         return False
@@ -115,8 +98,6 @@ def queue_transcription(recording_id: int, *, force: bool = False) -> bool:
 
     Returns False (and queues nothing) for a missing recording, or for a corrected
     transcript without ``force``."""
-    from .tasks import transcribe_recording  # tasks imports the pipeline, which imports this app's models
-
     recording = Recording.objects.filter(pk=recording_id).first()
     if recording is None:
         return False
@@ -127,8 +108,8 @@ def queue_transcription(recording_id: int, *, force: bool = False) -> bool:
         transcript.status = Transcript.Status.QUEUED
         transcript.queued_at = timezone.now()
         transcript.error = ""
-        transcript.source_file = file_signature(recording)
-        transcript.requested_language = session_language(recording)
+        transcript.source_file = recording.file_signature()
+        transcript.requested_language = recording.session_language()
         transcript.save()
         # robust: the transcript row already says "queued"; queue_missed enqueues it if this fails.
         transaction.on_commit(lambda: transcribe_recording.enqueue(recording_id, force=force), robust=True)
@@ -147,11 +128,6 @@ def queue_missed() -> int:
     * transcripts marked queued whose job never made it into the job table;
     * recordings of sessions published lately whose queueing failed before it wrote anything
       (no transcript, or one asked for another language than the session's now)."""
-    from django_tasks_db.compat import TaskResultStatus
-    from django_tasks_db.models import DBTaskResult
-
-    from .tasks import transcribe_recording
-
     waiting = DBTaskResult.objects.filter(
         task_path=transcribe_recording.module_path,
         status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING],

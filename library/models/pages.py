@@ -16,12 +16,12 @@ from wagtail.models import Orderable, Page, Site
 from wagtail.search import index
 from wagtailmedia.edit_handlers import MediaChooserPanel
 
-from ..access import visible_sessions, visible_themes
 from ..api_fields import AbsoluteURLField, AbsoluteURLsField, OrganisationsField, SpeakersField, ThemesField
 from ..blocks import ThemeBodyBlock, referenced_session_ids
 from ..deep_links import link_times
 from ..figures import site_figures
 from ..panels import HookPanel
+from .visibility import VisiblePageManager
 
 LANGUAGE_CHOICES = [
     ("nl", _("Dutch")),
@@ -61,13 +61,13 @@ class HomePage(Page):
     def featured_themes(self):
         """The editor's choice of themes, in their order; drafts and private ones left out."""
         ids = [link.theme_id for link in self.featured_theme_links.all()]
-        by_id = visible_themes().in_bulk(ids)
+        by_id = ThemePage.objects.visible().in_bulk(ids)
         return [by_id[i] for i in ids if i in by_id]
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["sessions"] = (
-            visible_sessions()
+            SessionPage.objects.visible()
             .select_related("event", "poster")
             .order_by("-date", "-first_published_at", "title")[: self.LATEST_SESSIONS]
         )
@@ -88,6 +88,8 @@ class HomeFeaturedTheme(Orderable):
 
 class SessionPage(Page):
     """One recorded session of an event."""
+
+    objects = VisiblePageManager()
 
     event = models.ForeignKey(
         "library.Event",
@@ -182,7 +184,9 @@ class SessionPage(Page):
     def themes(self):
         """Visible theme pages that include this session (the theme owns the relation);
         a private theme's title is never shown on a public session."""
-        return list(visible_themes().filter(session_links__session=self).distinct().order_by("title"))
+        return list(
+            ThemePage.objects.visible().filter(session_links__session=self).distinct().order_by("title")
+        )
 
     @property
     def event_name(self):
@@ -227,7 +231,7 @@ class SessionPage(Page):
     def related_sessions(self, limit: int = RELATED_SESSIONS) -> list["SessionPage"]:
         """Other visible sessions that share a visible theme or a speaker with this one:
         those sharing the most first, then the newest."""
-        themes = visible_themes().filter(session_links__session=self).values("pk")
+        themes = ThemePage.objects.visible().filter(session_links__session=self).values("pk")
         speakers = self.speaker_links.values("speaker_id")
         shared = Counter(
             list(ThemeSession.objects.filter(theme__in=themes).values_list("session_id", flat=True))
@@ -236,7 +240,7 @@ class SessionPage(Page):
         shared.pop(self.pk, None)
         if not shared:
             return []
-        sessions = visible_sessions().filter(pk__in=list(shared)).select_related("event")
+        sessions = SessionPage.objects.visible().filter(pk__in=list(shared)).select_related("event")
 
         def order(session):
             newest = -(session.date or date.min).toordinal()
@@ -276,7 +280,7 @@ class ThemeIndexPage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        themes = visible_themes().child_of(self).order_by("title")
+        themes = ThemePage.objects.visible().child_of(self).order_by("title")
         context["themes"] = themes
         context["theme_cards"] = [theme.card() for theme in themes]
         return context
@@ -285,6 +289,8 @@ class ThemeIndexPage(Page):
 class ThemePage(Page):
     """A curated theme: intro text, an ordered list of sessions, and a body of text,
     session teasers and clips (moments of a session)."""
+
+    objects = VisiblePageManager()
 
     intro = RichTextField(_("intro"), blank=True)
     body = StreamField(
@@ -318,14 +324,14 @@ class ThemePage(Page):
 
     def visible_sessions(self):
         ids = [link.session_id for link in self.session_links.all()]
-        by_id = visible_sessions().in_bulk(ids)
+        by_id = SessionPage.objects.visible().in_bulk(ids)
         return [by_id[i] for i in ids if i in by_id]
 
     def visible_body(self):
         """Body blocks to render: teasers and clips of a draft, private or deleted
         session are left out, so nothing of it reaches a visitor."""
         ids = referenced_session_ids(self.body)
-        visible = set(visible_sessions().filter(pk__in=ids).values_list("pk", flat=True))
+        visible = set(SessionPage.objects.visible().filter(pk__in=ids).values_list("pk", flat=True))
         shown = []
         for child in self.body:
             if child.block_type in ("session", "clip"):

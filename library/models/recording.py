@@ -37,6 +37,22 @@ class Recording(AbstractMedia):
         if self.thumbnail:  # the rest of wagtailmedia's checks
             FileExtensionValidator(ALLOWED_EXTENSIONS_THUMBNAIL)(self.thumbnail)
 
+    def file_signature(self) -> str:
+        """Stored name and size: a replaced upload changes at least one of them (a transcript
+        remembers the signature of the file it was made from)."""
+        name = self.file.name or ""
+        try:
+            size = self.file.size
+        except (OSError, ValueError):  # a missing file still gets queued; the task reports it
+            size = "?"
+        return f"{name}:{size}"[:600]
+
+    def session_language(self) -> str:
+        """The language spoken in it, as the (first live) session using it says; "auto"
+        (detected among settings.WHISPER_LANGUAGES) when no session uses it yet."""
+        session = self.sessions.order_by("-live", "pk").only("language").first()
+        return (session.language if session else "") or "auto"
+
     @property
     def is_video(self) -> bool:
         return self.type == "video"

@@ -19,7 +19,6 @@ from tests.factories import make_recording, make_session
 from tests.jobs.processes import DB_TASKS, Worker, wait_for
 from tests.shared_data import require_ffmpeg, require_model, require_shared_file
 from transcripts.models import Segment, Transcript
-from transcripts.queueing import file_signature
 
 pytestmark = [
     pytest.mark.slow,
@@ -38,7 +37,7 @@ def previous_transcript(recording) -> Transcript:
         status=Transcript.Status.DONE,
         language="nl",
         requested_language="nl",
-        source_file=file_signature(recording),
+        source_file=recording.file_signature(),
         finished_at=timezone.now() - datetime.timedelta(hours=1),
     )
     transcript.replace_segments(

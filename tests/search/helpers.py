@@ -14,7 +14,6 @@ from library.models import HomePage, ThemeIndexPage, ThemePage, ThemeSession
 from search.engines import get_engine
 from tests.factories import make_recording, make_session
 from transcripts.models import Segment, Transcript
-from transcripts.queueing import file_signature
 
 
 def add_transcript(session, texts, language="en", seconds=10.0, status=Transcript.Status.DONE):
@@ -34,7 +33,7 @@ def add_transcript(session, texts, language="en", seconds=10.0, status=Transcrip
             "status": status,
             "language": language,
             "requested_language": session.language,
-            "source_file": file_signature(recording),
+            "source_file": recording.file_signature(),
         },
     )
     transcript.replace_segments(
