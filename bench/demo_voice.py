@@ -43,7 +43,7 @@ def main() -> None:
         "before": BEFORE[args.language],
         "now": " ".join(VOICES[args.language]),
     }  # fmt: skip
-    config = WhisperConfig.from_settings()
+    config = WhisperConfig.from_environment()
     talks = [t for t in TALKS if t["language"] == args.language]
     with tempfile.TemporaryDirectory() as tmp:
         for name, espeak_args in voices.items():

@@ -143,11 +143,12 @@ def transcribe_all(reuse: Path | None) -> dict[str, float]:
 
 
 def _digest(recording) -> str:
-    from django.conf import settings
+    from transcripts.whisper import WhisperConfig
 
     with recording.file.open("rb") as handle:
         content = hashlib.sha256(handle.read()).hexdigest()[:16]
-    model = f"{settings.WHISPER_MODEL}-{getattr(settings, 'WHISPER_WORD_TIMESTAMPS', '')}"
+    config = WhisperConfig.from_environment()
+    model = f"{config.model}-{config.word_timestamps}"
     return f"{content}-{hashlib.sha256(model.encode()).hexdigest()[:8]}"
 
 

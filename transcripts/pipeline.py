@@ -92,7 +92,7 @@ def run_transcription(
         requested_language=language,
     )
     transcript.refresh_from_db()
-    config = config or whisper.WhisperConfig.from_settings()
+    config = config or whisper.WhisperConfig.from_environment()
     prompt = prompt_for_recording(recording) if config.prompt_from_metadata else ""
     clock = time.monotonic()
     try:

@@ -32,8 +32,8 @@ import contextlib
 import logging
 import os
 import threading
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
@@ -95,6 +95,33 @@ def _languages(value) -> tuple[str, ...]:
     return tuple(dict.fromkeys(code.strip().lower() for code in value if code and code.strip()))
 
 
+#: WhisperConfig field -> the environment variable that sets it (README: Environment variables).
+ENVIRONMENT = {
+    "model": "WHISPER_MODEL",
+    "device": "WHISPER_DEVICE",
+    "compute_type": "WHISPER_COMPUTE_TYPE",
+    "beam_size": "WHISPER_BEAM_SIZE",
+    "batched_beam_size": "WHISPER_BATCHED_BEAM_SIZE",
+    "batch_size": "WHISPER_BATCH_SIZE",
+    "cpu_threads": "WHISPER_CPU_THREADS",
+    "allowed_languages": "WHISPER_LANGUAGES",
+    "word_timestamps": "WHISPER_WORD_TIMESTAMPS",
+    "prompt_from_metadata": "WHISPER_PROMPT_FROM_METADATA",
+}
+
+
+def _parse(variable: str, text: str, default):
+    """An environment variable's text as the type of the field's default."""
+    if isinstance(default, bool):
+        return text.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, int):
+        try:
+            return int(text)
+        except ValueError:
+            raise EngineError(f"{variable} must be a whole number, not {text!r}.") from None
+    return text  # strings; languages are split by WhisperConfig itself
+
+
 @dataclass(frozen=True)
 class WhisperConfig:
     model: str = DEFAULT_MODEL  # "bundled-base", a local CTranslate2 model dir, or a faster-whisper name
@@ -119,24 +146,16 @@ class WhisperConfig:
         object.__setattr__(self, "model", str(self.model))
 
     @classmethod
-    def from_settings(cls, **overrides) -> WhisperConfig:
-        """Build from Django settings (``WHISPER_*``), falling back to the defaults above."""
-        from django.conf import settings
-
-        values = {
-            "model": getattr(settings, "WHISPER_MODEL", cls.model),
-            "device": getattr(settings, "WHISPER_DEVICE", cls.device),
-            "compute_type": getattr(settings, "WHISPER_COMPUTE_TYPE", cls.compute_type),
-            "beam_size": int(getattr(settings, "WHISPER_BEAM_SIZE", cls.beam_size)),
-            "batched_beam_size": int(getattr(settings, "WHISPER_BATCHED_BEAM_SIZE", cls.batched_beam_size)),
-            "batch_size": int(getattr(settings, "WHISPER_BATCH_SIZE", cls.batch_size)),
-            "cpu_threads": int(getattr(settings, "WHISPER_CPU_THREADS", cls.cpu_threads)),
-            "allowed_languages": getattr(settings, "WHISPER_LANGUAGES", cls.allowed_languages),
-            "word_timestamps": bool(getattr(settings, "WHISPER_WORD_TIMESTAMPS", cls.word_timestamps)),
-            "prompt_from_metadata": bool(
-                getattr(settings, "WHISPER_PROMPT_FROM_METADATA", cls.prompt_from_metadata)
-            ),
-        }
+    def from_environment(cls, environ: Mapping[str, str] | None = None, **overrides) -> WhisperConfig:
+        """Build from the ``WHISPER_*`` environment variables (:data:`ENVIRONMENT`), the
+        defaults above for those unset: the one place they are read and their defaults kept.
+        A value that is not a number or a switch raises :class:`EngineError` saying which."""
+        environ = os.environ if environ is None else environ
+        defaults = {f.name: f.default for f in fields(cls)}
+        values = {}
+        for name, variable in ENVIRONMENT.items():
+            if variable in environ:
+                values[name] = _parse(variable, environ[variable], defaults[name])
         values.update(overrides)
         return cls(**values)
 

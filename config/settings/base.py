@@ -168,23 +168,8 @@ JOBS_PERIODIC = {"transcripts.queueing.queue_missed": 300}
 # Where the real sample recordings live on our machines and in CI (absent in a user's clone).
 SHARED_DATA_DIR = Path(os.environ.get("SHARED_DATA_DIR", BASE_DIR.parent / "shared" / "data"))
 
-# Whisper (see transcripts/whisper.py). "bundled-base" loads the offline base model.
-WHISPER_MODEL = os.environ.get("WHISPER_MODEL", "bundled-base")
-WHISPER_DEVICE = os.environ.get("WHISPER_DEVICE", "cpu")
-WHISPER_COMPUTE_TYPE = os.environ.get("WHISPER_COMPUTE_TYPE", "int8")
-WHISPER_BEAM_SIZE = int(os.environ.get("WHISPER_BEAM_SIZE", "5"))
-# Beam for long recordings (batched pipeline): 2 is ~1.3x faster than 5 at the same accuracy
-# (see WhisperConfig.batched_beam_size for the figures).
-WHISPER_BATCHED_BEAM_SIZE = int(os.environ.get("WHISPER_BATCHED_BEAM_SIZE", "2"))
-# 4 keeps long recordings under 1 GB peak (8 peaked at ~1.2 GB for no CPU gain; bench/transcribe.py).
-WHISPER_BATCH_SIZE = int(os.environ.get("WHISPER_BATCH_SIZE", "4"))
-# Word timings per segment (search links start at the matched word); costs some speed (bench/transcribe.py).
-WHISPER_WORD_TIMESTAMPS = env_bool("WHISPER_WORD_TIMESTAMPS", True)
-# The session's title, speakers, organisations, themes and summary as Whisper's initial prompt
-# (transcripts/prompt.py); bench/prompt.py measures what it does to the word error rate.
-WHISPER_PROMPT_FROM_METADATA = env_bool("WHISPER_PROMPT_FROM_METADATA", False)
-# Languages a recording set to "auto" may be detected as.
-WHISPER_LANGUAGES = tuple(os.environ.get("WHISPER_LANGUAGES", "nl,en").split(","))
+# Whisper: the WHISPER_* environment variables are read, with their defaults, in one place,
+# transcripts.whisper.WhisperConfig.from_environment (a bad value stops `manage.py check`).
 
 # Search service (see search/): "embedded" (SQLite FTS5) or "opensearch".
 SEARCH_ENGINE = os.environ.get("SEARCH_ENGINE", "embedded")

@@ -4,7 +4,6 @@ No Django and no mocks: real model, real ffmpeg, the real recordings in ../share
 """
 
 import os
-from types import SimpleNamespace
 
 import pytest
 
@@ -163,16 +162,26 @@ def test_truncated_recording_never_crashes(tmp_path):
         assert isinstance(result, whisper.TranscriptionResult)
 
 
-def test_config_from_settings(monkeypatch):
-    import django.conf
-
-    fake = SimpleNamespace(WHISPER_MODEL="small", WHISPER_BEAM_SIZE="2", WHISPER_LANGUAGES="NL, en,")
-    monkeypatch.setattr(django.conf, "settings", fake)
-    config = whisper.WhisperConfig.from_settings()
+def test_config_from_the_environment():
+    environ = {"WHISPER_MODEL": "small", "WHISPER_BEAM_SIZE": "2", "WHISPER_LANGUAGES": "NL, en,",
+               "WHISPER_WORD_TIMESTAMPS": "off"}  # fmt: skip
+    config = whisper.WhisperConfig.from_environment(environ)
     assert config.model == "small" and config.beam_size == 2
-    assert config.allowed_languages == ("nl", "en")
+    assert config.allowed_languages == ("nl", "en") and config.word_timestamps is False
     assert (config.device, config.compute_type, config.batch_size) == ("cpu", "int8", 4)
     assert config.label == "small (cpu, int8)"
+    assert whisper.WhisperConfig.from_environment({}) == whisper.WhisperConfig()
+    with pytest.raises(whisper.EngineError, match="WHISPER_BEAM_SIZE must be a whole number"):
+        whisper.WhisperConfig.from_environment({"WHISPER_BEAM_SIZE": "five"})
+
+
+def test_a_bad_whisper_variable_stops_manage_py(monkeypatch):
+    from transcripts.apps import whisper_environment
+
+    assert whisper_environment() == []
+    monkeypatch.setenv("WHISPER_BATCH_SIZE", "4x")
+    [error] = whisper_environment()
+    assert error.id == "transcripts.E001" and "WHISPER_BATCH_SIZE" in error.msg
 
 
 def test_model_is_loaded_once_per_config():
