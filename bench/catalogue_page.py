@@ -18,31 +18,15 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
 import random
 import statistics
-import sys
-import tempfile
 import time
 import uuid
-from pathlib import Path
 from urllib.parse import urlsplit
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path[0] = str(REPO_ROOT)
-WORK = Path(tempfile.mkdtemp(prefix="catalogue-bench-"))
-os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
-os.environ["DATABASE_URL"] = f"sqlite:///{WORK / 'db.sqlite3'}"
-os.environ["MEDIA_ROOT"] = str(WORK / "media")
+import standalone
 
-import django  # noqa: E402
-
-django.setup()
-
-from django.conf import settings  # noqa: E402
-
-settings.MEDIA_ROOT = str(WORK / "media")
-settings.ALLOWED_HOSTS = ["testserver"]
+WORK = standalone.django_in_temp_folder("catalogue-bench-")
 
 from django.contrib.contenttypes.models import ContentType  # noqa: E402
 from django.core.files.base import ContentFile  # noqa: E402
@@ -65,7 +49,6 @@ from library.models import (  # noqa: E402
     SessionSpeaker,
     Speaker,
     ThemeIndexPage,
-    ThemePage,
     ThemeSession,
 )
 
@@ -105,15 +88,10 @@ def build(sessions: int, private: int, seed: int = 7) -> None:
         for name in ("Kennismaand", "Data Summit")
         for year in range(2023, 2027)
     ]
-    organisations = [Organisation.objects.create(name=f"Organisation {n:02d}") for n in range(60)]
-    speakers = [
-        Speaker.objects.create(name=f"Speaker {n:03d}", organisation=rng.choice(organisations))
-        for n in range(300)
-    ]
-    index = home.add_child(instance=ThemeIndexPage(title="Themes", slug="themes"))
-    themes = [
-        index.add_child(instance=ThemePage(title=f"Theme {n:02d}", slug=f"theme-{n:02d}")) for n in range(20)
-    ]
+    organisations = [Organisation.named(f"Organisation {n:02d}") for n in range(60)]
+    speakers = [Speaker.named(f"Speaker {n:03d}", rng.choice(organisations)) for n in range(300)]
+    index = ThemeIndexPage.under(home)
+    themes = [index.add_theme(f"Theme {n:02d}") for n in range(20)]
     posters = make_posters(50)
 
     content_type = ContentType.objects.get_for_model(SessionPage)

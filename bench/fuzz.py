@@ -35,30 +35,19 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import traceback
 import uuid
-from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-# bench/ first on sys.path would shadow the `search` app: the repository root comes first.
-sys.path[0] = str(REPO_ROOT)
-WORK = Path(tempfile.mkdtemp(prefix="fuzz-bench-"))
-os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
-os.environ["DATABASE_URL"] = f"sqlite:///{WORK / 'db.sqlite3'}"
-os.environ["MEDIA_ROOT"] = str(WORK / "media")
+import standalone
 
-import django  # noqa: E402
-
-django.setup()
+WORK = standalone.django_in_temp_folder("fuzz-bench-")
+REPO_ROOT = standalone.REPO_ROOT
 
 import logging  # noqa: E402
 
 from django.conf import settings  # noqa: E402
 
-settings.MEDIA_ROOT = str(WORK / "media")
-settings.ALLOWED_HOSTS = ["testserver"]
 # Thousands of requests: the client's and Django's per-request logging would bury the table.
 for name in ("opensearch", "django.request", "search", "django_tasks", "transcripts"):
     logging.getLogger(name).setLevel(logging.CRITICAL)
@@ -70,8 +59,8 @@ from wagtail.models import PageViewRestriction  # noqa: E402
 from library.demo.content import TALKS  # noqa: E402
 from library.models import Organisation  # noqa: E402
 from search import service  # noqa: E402
-from tests.factories import make_event, make_private  # noqa: E402
-from tests.search.helpers import make_theme, session_with  # noqa: E402
+from tests.factories import make_event, make_private, make_theme  # noqa: E402
+from tests.search.helpers import session_with  # noqa: E402
 
 # What the hidden pages are called; none of it may reach an answer unless the request said it.
 HIDDEN = {
@@ -114,7 +103,7 @@ def build() -> dict:
                 date=datetime.date(event.year, 3, 1 + n),
             )
             for name in talk["organisations"]:
-                organisations.setdefault(name, Organisation.objects.get_or_create(name=name)[0])
+                organisations.setdefault(name, Organisation.named(name))
             session.organisations.set([organisations[name] for name in talk["organisations"]])
             session.save_revision().publish()
             sessions.append(session)

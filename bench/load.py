@@ -51,6 +51,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path[0] = str(REPO_ROOT)  # bench/ first on sys.path would shadow the search app
+
+from library.demo.render import render_tone  # noqa: E402
+
 PY = str(REPO_ROOT / ".venv" / "bin" / "python")
 
 SESSIONS = 107
@@ -79,7 +83,6 @@ LABELS = {
 def build_library(plan_path: Path, audio: Path, sessions: int = SESSIONS) -> None:
     """Sessions, recordings and transcripts in the database the environment names, the search
     index rebuilt from it, and the plan (URLs, queries) the visitors use written as JSON."""
-    sys.path[0] = str(REPO_ROOT)
     import django
 
     django.setup()
@@ -109,7 +112,7 @@ def build_library(plan_path: Path, audio: Path, sessions: int = SESSIONS) -> Non
 
     home = HomePage.of_default_site()
     event = Event.objects.get_or_create(name="Kennisfestival", year=2026)[0]
-    organisations = [Organisation.objects.get_or_create(name=name)[0] for name in corpus.ORGANISATIONS]
+    organisations = [Organisation.named(name) for name in corpus.ORGANISATIONS]
     first = Recording.store(audio, "Bench recording 1", "audio", filename="bench-60min.mp3")
     plan = {"sessions": [], "recordings": [], "queries": []}
     texts: list[tuple[str, str]] = []
@@ -140,7 +143,7 @@ def build_library(plan_path: Path, audio: Path, sessions: int = SESSIONS) -> Non
             )
             for _ in range(rng.randint(1, 3)):
                 name = f"{rng.choice(corpus.FIRST_NAMES)} {rng.choice(corpus.LAST_NAMES)}"
-                speaker = Speaker.objects.filter(name=name).first() or Speaker.objects.create(name=name)
+                speaker = Speaker.named(name)
                 if speaker.pk not in {link.speaker_id for link in page.speaker_links.all()}:
                     page.speaker_links.add(SessionSpeaker(speaker=speaker))
             page.organisations = rng.sample(organisations, rng.randint(1, 2))
@@ -584,26 +587,7 @@ def main() -> int:
     failed: dict[str, str] = {}
     try:
         audio = work / "source-60min.mp3"
-        subprocess.run(
-            [
-                "ffmpeg",
-                "-v",
-                "error",
-                "-y",
-                "-f",
-                "lavfi",
-                "-i",
-                f"sine=frequency=220:duration={SESSION_SECONDS}:sample_rate=16000",
-                "-ac",
-                "1",
-                "-c:a",
-                "libmp3lame",
-                "-b:a",
-                "32k",
-                str(audio),
-            ],
-            check=True,
-        )
+        render_tone(audio, SESSION_SECONDS, 220, 16000, ac=1, acodec="libmp3lame", audio_bitrate="32k")
         plan = None
         if {"runserver", "serve"} & set(targets):
             plan = prepare(setup_env, work, audio, "sqlite", args.sessions)

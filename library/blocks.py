@@ -1,7 +1,7 @@
 """StreamField blocks editors use on theme pages: text, session teasers and clips.
 
 A clip is a session plus a start and end time; it links to `session-url?t=START&end=END`,
-which the session page's player honours (and clip.js marks on the transcript)."""
+which the session page's player honours (player.js: it also marks the clip on the transcript)."""
 
 import re
 

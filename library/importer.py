@@ -14,11 +14,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import ffmpeg
 from django.db import transaction
-from django.utils.text import slugify
 from wagtail.models import Page
 
+from . import media
 from .models import (
     Event,
     HomePage,
@@ -31,6 +30,7 @@ from .models import (
     ThemePage,
     ThemeSession,
 )
+from .models.slugs import unique_slug
 
 CSV_COLUMNS = ["file", "title", "date", "speakers", "organisation", "themes", "language", "summary"]
 REQUIRED_COLUMNS = ["file", "title", "date"]
@@ -141,29 +141,12 @@ def parse_language(text: str) -> str:
 
 
 def probe_media(path: Path) -> tuple[str, float | None]:
-    """("audio"|"video", duration) of a recording, or RowError when ffmpeg cannot read it.
-
-    A small probe of our own: library may not import transcripts (which has the full one)."""
+    """("audio"|"video", duration) of a recording, or RowError when ffmpeg cannot read it."""
     try:
-        info = ffmpeg.probe("file:" + str(path.absolute()))
-    except ffmpeg.Error as exc:
-        last = (exc.stderr or b"").decode(errors="replace").strip().splitlines()
-        raise RowError(f"unreadable media {path.name}: {last[-1] if last else 'ffprobe failed'}") from None
-    streams = info.get("streams", [])
-    # Cover art in an MP3 is a "video" stream with attached_pic; it does not make a video.
-    video = [
-        s
-        for s in streams
-        if s.get("codec_type") == "video" and not s.get("disposition", {}).get("attached_pic")
-    ]
-    audio = [s for s in streams if s.get("codec_type") == "audio"]
-    if not audio and not video:
-        raise RowError(f"unreadable media {path.name}: no audio or video in it")
-    try:
-        duration = float(info.get("format", {}).get("duration"))
-    except (TypeError, ValueError):
-        duration = None
-    return ("video" if video else "audio"), duration
+        info = media.probe(path)
+    except media.MediaError as exc:
+        raise RowError(f"unreadable media {path.name}: {exc.message}") from None
+    return ("video" if info.has_video else "audio"), info.duration
 
 
 def parse_row(line: int, raw: dict, folder: Path) -> SessionRow:
@@ -312,21 +295,14 @@ class EventImporter:
         return detail
 
     def _set_people(self, page: SessionPage, row: SessionRow) -> None:
-        organisations = [Organisation.objects.get_or_create(name=name)[0] for name in row.organisations]
+        organisations = [Organisation.named(name) for name in row.organisations]
         page.organisations = organisations
+        # A new speaker belongs to the row's organisation when it names exactly one.
+        organisation = organisations[0] if len(organisations) == 1 else None
         page.speaker_links = [
-            SessionSpeaker(speaker=self._speaker(name, organisations), sort_order=i)
+            SessionSpeaker(speaker=Speaker.named(name, organisation), sort_order=i)
             for i, name in enumerate(row.speakers)
         ]
-
-    @staticmethod
-    def _speaker(name: str, organisations: list[Organisation]) -> Speaker:
-        speaker = Speaker.objects.filter(name=name).order_by("pk").first()
-        if speaker is None:
-            # A new speaker belongs to the row's organisation when it names exactly one.
-            org = organisations[0] if len(organisations) == 1 else None
-            speaker = Speaker.objects.create(name=name, organisation=org)
-        return speaker
 
     @staticmethod
     def _store_recording(row: SessionRow) -> Recording:
@@ -334,18 +310,8 @@ class EventImporter:
         return Recording.store(row.file, row.title, row.media_type, **extra)
 
     def _free_slug(self, row: SessionRow) -> str:
-        base = slugify(row.title)[:200] or "session"
-        taken = set(Page.objects.child_of(self.home).values_list("slug", flat=True))
-        candidates = [base, f"{base}-{self.year or row.date.year}"]
-        candidates += [f"{base}-{n}" for n in range(2, 1000)]
-        return next(slug for slug in candidates if slug not in taken)
-
-    def _theme_index(self) -> ThemeIndexPage:
-        index = ThemeIndexPage.objects.child_of(self.home).first()
-        if index is None:
-            index = self.home.add_child(instance=ThemeIndexPage(title="Themes", slug="themes"))
-            index.save_revision().publish()
-        return index
+        siblings = Page.objects.child_of(self.home)
+        return unique_slug(row.title, siblings, fallback="session", prefer=[self.year or row.date.year])
 
     def _add_to_themes(self, session: SessionPage, titles: list[str]) -> None:
         """Adds the session to each theme (creating missing themes); never removes one,
@@ -353,21 +319,12 @@ class EventImporter:
         for title in titles:
             theme = ThemePage.objects.filter(title__iexact=title).first()
             if theme is None:
-                index = self._theme_index()
-                theme = index.add_child(instance=ThemePage(title=title, slug=self._theme_slug(index, title)))
-                theme.save_revision().publish()
-                theme = ThemePage.objects.get(pk=theme.pk)  # fresh: publishing cleared the draft flag
+                theme = ThemeIndexPage.under(self.home).add_theme(title)
             draft = theme.get_latest_revision_as_object()
             if any(link.session_id == session.pk for link in draft.session_links.all()):
                 continue
             draft.session_links.add(ThemeSession(session=session))
             _save(draft, had_draft=theme.has_unpublished_changes)
-
-    @staticmethod
-    def _theme_slug(index: ThemeIndexPage, title: str) -> str:
-        base = slugify(title)[:200] or "theme"
-        taken = set(Page.objects.child_of(index).values_list("slug", flat=True))
-        return next(s for s in [base] + [f"{base}-{n}" for n in range(2, 1000)] if s not in taken)
 
 
 def _in_theme(session: SessionPage, title: str) -> bool:

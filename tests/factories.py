@@ -1,14 +1,23 @@
 """Small builders for test objects (pages need Wagtail's tree API, so plain functions)."""
 
 import datetime
-import shutil
-import subprocess
 from pathlib import Path
 
 from django.core.files.base import ContentFile
-from wagtail.models import Collection, PageViewRestriction
+from wagtail.models import Collection, Page, PageViewRestriction
 
-from library.models import Event, HomePage, Recording, SessionPage, SessionSpeaker, Speaker
+from library.demo.render import render_tone
+from library.models import (
+    Event,
+    HomePage,
+    Recording,
+    SessionPage,
+    SessionSpeaker,
+    Speaker,
+    ThemeIndexPage,
+    ThemePage,
+)
+from library.models.slugs import unique_slug
 
 
 def make_home() -> HomePage:
@@ -42,7 +51,7 @@ def make_session(
     home = home or make_home()
     page = SessionPage(
         title=title,
-        slug=slug or title.lower().replace(" ", "-"),
+        slug=slug or unique_slug(title, Page.objects.child_of(home), fallback="session"),
         language=language,
         recording=recording,
         date=fields.pop("date", datetime.date(2026, 3, 1)),
@@ -50,8 +59,7 @@ def make_session(
         **fields,
     )
     for name in speakers:
-        speaker = Speaker.objects.filter(name=name).first() or Speaker.objects.create(name=name)
-        page.speaker_links.add(SessionSpeaker(speaker=speaker))
+        page.speaker_links.add(SessionSpeaker(speaker=Speaker.named(name)))
     home.add_child(instance=page)
     revision = page.save_revision()
     if live:
@@ -61,6 +69,13 @@ def make_session(
         page.save()
     page.refresh_from_db()
     return page
+
+
+def make_theme(title="Digitale overheid", sessions=(), *, slug="", body=(), live=True) -> ThemePage:
+    """A theme listing these sessions in the home page's theme index (made when missing)."""
+    return ThemeIndexPage.under(make_home()).add_theme(
+        title, slug, sessions=sessions, live=live, body=list(body)
+    )
 
 
 def make_event(name="Kennismaand", year=2026) -> Event:
@@ -73,21 +88,7 @@ def make_private(page, restriction_type=PageViewRestriction.LOGIN, password=""):
 
 def generate_tone(path: Path, seconds: float = 2.0) -> Path:
     """A real audio file made by ffmpeg (a sine tone)."""
-    subprocess.run(
-        [
-            shutil.which("ffmpeg"),
-            "-v",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            f"sine=frequency=440:duration={seconds}",
-            str(path),
-        ],
-        check=True,
-    )
-    return path
+    return render_tone(path, seconds)
 
 
 def make_image(name="poster.jpg", title="A poster", colour=(40, 90, 160)):

@@ -20,9 +20,9 @@ from wagtail.users.models import UserProfile
 
 from library.models import Event, HomePage, Organisation, Speaker, ThemeIndexPage
 from search.models import QueryLog
-from tests.factories import make_recording
+from tests.factories import make_recording, make_theme
 from tests.i18n import en, nl
-from tests.search.helpers import add_transcript, make_theme, session_with
+from tests.search.helpers import add_transcript, session_with
 from tests.test_dutch_pages import ENGLISH, ReadText
 from transcripts.models import Transcript
 
@@ -69,7 +69,7 @@ def library(settings, tmp_path):
     home.title = "Sessiebibliotheek"  # content is the editors'
     home.save_revision().publish()
     Site.objects.update(site_name="Sessiebibliotheek")
-    home.add_child(instance=ThemeIndexPage(title="Thema's", slug="themas")).save_revision().publish()
+    ThemeIndexPage.under(home, title="Thema's")
     organisation = Organisation.objects.create(name="Gemeente Zandvoorde")
     Speaker.objects.create(name="Pieter Jansen", role="Data-adviseur", organisation=organisation)
     event = Event.objects.create(name="Kennismaand", year=2026)

@@ -14,8 +14,9 @@ from django.views.defaults import server_error
 
 from library.models import Event, HomePage, Organisation, Speaker, ThemeIndexPage, ThemePage
 from search import service
+from tests.factories import make_theme
 from tests.i18n import en, in_language, nl
-from tests.search.helpers import make_theme, session_with
+from tests.search.helpers import session_with
 
 pytestmark = pytest.mark.django_db
 
@@ -89,7 +90,7 @@ def site(settings, tmp_path):
     settings.SEARCH_EMBEDDED_PATH = tmp_path / "index.sqlite3"
     HomePage.objects.filter(slug="home").update(title="Sessiebibliotheek")  # content is the editors'
     home = HomePage.objects.get(slug="home")
-    home.add_child(instance=ThemeIndexPage(title="Thema's", slug="themas")).save_revision().publish()
+    ThemeIndexPage.under(home, title="Thema's")
     organisation = Organisation.objects.create(
         name="Gemeente Zandvoorde", description="Een gemeente aan zee."
     )

@@ -25,8 +25,8 @@ from wagtail.models import PageViewRestriction
 
 from library.models import HomeFeaturedTheme, HomePage, Organisation, Speaker
 from search import service
-from tests.factories import make_event, make_image, make_private, make_recording
-from tests.search.helpers import make_theme, session_with, use_engine
+from tests.factories import make_event, make_image, make_private, make_recording, make_theme
+from tests.search.helpers import session_with, use_engine
 
 pytestmark = pytest.mark.django_db
 

@@ -1,5 +1,6 @@
 """The demo festival: people, themes and short talk scripts that load_demo renders to
-speech. Written for the demo; every fresh clone can build it offline."""
+speech. Written for the demo; every fresh clone can build it offline. The real recordings
+of ../shared/data are described in programme.csv beside this file."""
 
 EVENT = {"name": "Kennismaand", "year": 2026, "description": "Een maand online sessies voor ambtenaren."}
 
@@ -134,60 +135,26 @@ TALKS = [
     },
 ]
 
-# Real recordings from ../shared/data (our machines and CI only; never committed).
-SHARED_RECORDINGS = [
-    {
-        "file": "jfk.flac",
-        "slug": "jfk-ask-not",
-        "title": "Ask not what your country can do for you",
-        "date": "1961-01-20",
-        "language": "en",
-        "speakers": ["John F. Kennedy"],
-        "summary": "From the inaugural address of President John F. Kennedy.",
-        "themes": ["working-in-the-open"],
-    },
-    {
-        "file": "multilingual.mp3",
-        "slug": "multilingual-sample",
-        "title": "A multilingual sample",
-        "date": "2026-03-20",
-        "language": "auto",
-        "speakers": [],
-        "summary": "English, then German: the transcriber detects the language.",
-        "themes": [],
-    },
-    {
-        "file": "stereo_diarization.wav",
-        "slug": "two-speakers",
-        "title": "Two speakers in conversation",
-        "date": "2026-03-21",
-        "language": "en",
-        "speakers": [],
-        "summary": "A short conversation between two speakers.",
-        "themes": ["digitale-overheid"],
-    },
-]
-
-# Clips on theme pages: (theme slug, session slug, start, end, note). Added when the session
-# exists (the real recordings only where ../shared/data is present).
+# Clips on theme pages: (theme slug, session title, start, end, note). Added when the session
+# exists (the real recordings of programme.csv only where ../shared/data is present).
 CLIPS = [
     {
         "theme": "working-in-the-open",
-        "session": "jfk-ask-not",
+        "session": "Ask not what your country can do for you",
         "start": 3,
         "end": 11,
         "note": "“Ask not what your country can do for you”: the public servant's question.",
     },
     {
         "theme": "digitale-overheid",
-        "session": "two-speakers",
+        "session": "Two speakers in conversation",
         "start": 0,
         "end": 5,
         "note": "Twee sprekers, één per kanaal: zo klinkt een gesprek in de bibliotheek.",
     },
     {
         "theme": "digitale-overheid",
-        "session": "innovatie-in-de-publieke-sector",
+        "session": "Innovatie in de publieke sector",
         "start": 4,
         "end": 12,
         "note": "Innovatie begint bij een probleem van een burger, niet bij een nieuwe technologie.",

@@ -1,35 +1,36 @@
 """Builds the demo festival in the database. Idempotent: objects are looked up by
-slug/name first, and a second run creates, changes and publishes nothing."""
+title/name first, and a second run creates, changes and publishes nothing.
 
-import datetime
+Its sessions are imported as any event's are (library.importer): the talks of
+content.TALKS, rendered to speech here, and, where ../shared/data exists, the real
+recordings that programme.csv describes. A session that exists already is left as it is
+(editors may have changed it)."""
+
 import tempfile
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
 
+from ..importer import EventImporter, home_page, read_programme
 from ..models import (
     Event,
     HomeFeaturedTheme,
     HomePage,
     Organisation,
-    Recording,
     SessionPage,
-    SessionSpeaker,
     Speaker,
     ThemeIndexPage,
     ThemePage,
-    ThemeSession,
 )
 from . import content
 from .render import render_talk
 
+#: The real recordings in ../shared/data, as `manage.py import_event` reads them.
+PROGRAMME = Path(__file__).with_name("programme.csv")
 
-def home_page() -> HomePage:
-    home = HomePage.of_default_site()
-    if home is None:
-        raise RuntimeError("No HomePage found: run `manage.py migrate` first.")
-    return home
+
+class DemoError(RuntimeError):
+    """A demo session could not be imported (a bug in the demo, or a broken shared file)."""
 
 
 def _publish(page):
@@ -46,80 +47,68 @@ def ensure_home_text(home: HomePage) -> None:
     _publish(home)
 
 
-def ensure_people():
+def ensure_people() -> Event:
     event, _ = Event.objects.get_or_create(
         name=content.EVENT["name"],
         year=content.EVENT["year"],
         defaults={"description": content.EVENT["description"]},
     )
     for name in content.ORGANISATIONS:
-        Organisation.objects.get_or_create(name=name)
+        Organisation.named(name)
     for spec in content.SPEAKERS:
-        if not Speaker.objects.filter(name=spec["name"]).exists():
-            Speaker.objects.create(
-                name=spec["name"],
-                role=spec["role"],
-                organisation=Organisation.objects.get(name=spec["organisation"]),
-            )
+        Speaker.named(spec["name"], Organisation.named(spec["organisation"]), spec["role"])
     return event
 
 
 def ensure_themes(home: HomePage) -> dict[str, ThemePage]:
-    index = ThemeIndexPage.objects.child_of(home).first()
-    if index is None:
-        index = home.add_child(instance=ThemeIndexPage(title=content.THEME_INDEX_TITLE, slug="themes"))
-        _publish(index)
+    index = ThemeIndexPage.under(home, title=content.THEME_INDEX_TITLE)
     themes = {}
     for spec in content.THEMES:
         theme = ThemePage.objects.child_of(index).filter(slug=spec["slug"]).first()
-        if theme is None:
-            theme = index.add_child(
-                instance=ThemePage(title=spec["title"], slug=spec["slug"], intro=f"<p>{spec['intro']}</p>")
-            )
-            _publish(theme)
-        themes[spec["slug"]] = theme
+        intro = f"<p>{spec['intro']}</p>"
+        themes[spec["slug"]] = theme or index.add_theme(spec["title"], spec["slug"], intro=intro)
     return themes
 
 
-def _speaker(name: str) -> Speaker:
-    speaker = Speaker.objects.filter(name=name).first()
-    return speaker or Speaker.objects.create(name=name)
+def talk_row(spec: dict, file_name: str) -> dict:
+    """A talk of content.TALKS as a row of a programme CSV (see library.importer)."""
+    theme_titles = {theme["slug"]: theme["title"] for theme in content.THEMES}
+    return {
+        "file": file_name,
+        "title": spec["title"],
+        "date": spec["date"],
+        "speakers": ";".join(spec["speakers"]),
+        "organisation": ";".join(spec["organisations"]),
+        "themes": ";".join(theme_titles[slug] for slug in spec["themes"]),
+        "language": spec["language"],
+        "summary": spec["summary"],
+    }
 
 
-def create_session(home, event, spec: dict, media_path: Path, media_type: str) -> SessionPage:
-    """One session page with its recording, published."""
-    with transaction.atomic():
-        recording = Recording.store(
-            media_path, spec["title"], media_type, filename=f"{spec['slug']}{media_path.suffix}"
-        )
-        page = SessionPage(
-            title=spec["title"],
-            slug=spec["slug"],
-            event=event,
-            date=datetime.date.fromisoformat(spec["date"]),
-            language=spec["language"],
-            summary=spec["summary"],
-            recording=recording,
-        )
-        for name in spec["speakers"]:
-            page.speaker_links.add(SessionSpeaker(speaker=_speaker(name)))
-        page.organisations = [Organisation.objects.get(name=n) for n in spec.get("organisations", [])]
-        home.add_child(instance=page)
-        _publish(page)
-    return page
+def import_rows(folder: Path, rows: list[tuple[int, dict]], log) -> int:
+    """Import these rows into the demo event; the number of sessions created."""
+    if not rows:
+        return 0
+    importer = EventImporter(folder, event_name=content.EVENT["name"], year=content.EVENT["year"])
+    report = importer.run(rows)
+    if report.failed:
+        raise DemoError("; ".join(f"{result.title}: {result.detail}" for result in report.failed))
+    for result in report.results:
+        if result.action == "created":
+            log(f"created session: {result.title}")
+    return report.count("created")
 
 
-def add_to_themes(themes: dict[str, ThemePage], memberships: list[tuple[SessionPage, list[str]]]):
-    for slug, theme in themes.items():
-        wanted = [page for page, slugs in memberships if slug in slugs]
-        present = set(ThemeSession.objects.filter(theme=theme).values_list("session_id", flat=True))
-        missing = [page for page in wanted if page.pk not in present]
-        if not missing:
-            continue
-        theme = ThemePage.objects.get(pk=theme.pk)
-        for page in missing:
-            theme.session_links.add(ThemeSession(session=page))
-        _publish(theme)
+def _is_new(event: Event, title: str) -> bool:
+    return not SessionPage.objects.filter(event=event, title=title).exists()
+
+
+def shared_rows(shared_dir: Path, event: Event) -> tuple[list[tuple[int, dict]], int]:
+    """(rows of programme.csv still to import, how many of its recordings are present)."""
+    if not shared_dir.is_dir():
+        return [], 0
+    present = [(line, row) for line, row in read_programme(PROGRAMME) if (shared_dir / row["file"]).is_file()]
+    return [(line, row) for line, row in present if _is_new(event, row["title"])], len(present)
 
 
 def add_clips(themes: dict[str, ThemePage], home: HomePage) -> int:
@@ -128,8 +117,8 @@ def add_clips(themes: dict[str, ThemePage], home: HomePage) -> int:
     for slug, theme in themes.items():
         specs = [c for c in content.CLIPS if c["theme"] == slug]
         sessions = {
-            s.slug: s
-            for s in SessionPage.objects.child_of(home).filter(slug__in=[c["session"] for c in specs])
+            s.title: s
+            for s in SessionPage.objects.child_of(home).filter(title__in=[c["session"] for c in specs])
         }
         theme = ThemePage.objects.get(pk=theme.pk).get_latest_revision_as_object()
         clipped = {b.value["session"].pk for b in theme.body if b.block_type == "clip" and b.value["session"]}
@@ -156,17 +145,6 @@ def feature_themes(home: HomePage, themes: dict[str, ThemePage]) -> None:
     _publish(home)
 
 
-def planned_sessions(shared_dir: Path | None):
-    """(spec, source) pairs: rendered talks always, real recordings where present."""
-    for spec in content.TALKS:
-        yield spec, None
-    if shared_dir and shared_dir.is_dir():
-        for spec in content.SHARED_RECORDINGS:
-            source = shared_dir / spec["file"]
-            if source.is_file():
-                yield spec, source
-
-
 def load_demo(progress=None, log=print) -> dict:
     """Create what is missing; return counts of what was created."""
     home = home_page()
@@ -175,35 +153,26 @@ def load_demo(progress=None, log=print) -> dict:
     event = ensure_people()
     themes = ensure_themes(home)
     shared_dir = Path(settings.SHARED_DATA_DIR)
-    plan = list(planned_sessions(shared_dir))
-    created, memberships = 0, []
-    bar = progress(total=len(plan)) if progress else None
+    talks = [spec for spec in content.TALKS if _is_new(event, spec["title"])]
+    recordings, present = shared_rows(shared_dir, event)
+    bar = progress(total=len(talks) + len(recordings)) if progress else None
+    created = 0
     with tempfile.TemporaryDirectory(prefix="demo-render-") as tmp:
-        for spec, source in plan:
-            page = SessionPage.objects.child_of(home).filter(slug=spec["slug"]).first()
-            if page is None:
-                if source is None:
-                    media = render_talk(
-                        spec["script"],
-                        spec["language"],
-                        spec["title"],
-                        spec["kind"],
-                        Path(tmp) / spec["slug"],
-                    )
-                    media_type = spec["kind"]
-                else:
-                    media, media_type = source, "audio"
-                page = create_session(home, event, spec, media, media_type)
-                created += 1
-                log(f"created session: {spec['title']}")
-            memberships.append((page, spec.get("themes", [])))
+        rows = []
+        for line, spec in enumerate(talks, start=1):
+            workdir = Path(tmp) / spec["slug"]
+            media = render_talk(spec["script"], spec["language"], spec["title"], spec["kind"], workdir)
+            media = media.rename(Path(tmp) / f"{spec['slug']}{media.suffix}")  # the stored file's name
+            rows.append((line, talk_row(spec, media.name)))
             if bar:
                 bar.update(1)
+        created += import_rows(Path(tmp), rows, log)
+    created += import_rows(shared_dir, recordings, log)
     if bar:
+        bar.update(len(recordings))
         bar.close()
-    add_to_themes(themes, memberships)
     clips = add_clips(themes, home)
     feature_themes(home, themes)
-    if not (shared_dir.is_dir()):
+    if not shared_dir.is_dir():
         log(f"note: {shared_dir} not found; the demo has only its rendered talks.")
-    return {"sessions_created": created, "sessions_total": len(plan), "clips_added": clips}
+    return {"sessions_created": created, "sessions_total": len(content.TALKS) + present, "clips_added": clips}

@@ -91,3 +91,15 @@ def render_talk(script: str, language: str, title: str, kind: str, workdir: Path
     if kind == "video":
         return render_video(wav, title, workdir / "talk.mp4")
     return render_audio(wav, workdir / "talk.m4a")
+
+
+def render_tone(out_path: Path, seconds: float, frequency: int = 440, sample_rate: int | None = None,
+                **output) -> Path:  # fmt: skip
+    """A sine tone (a recording without speech, for tests and benchmarks); ``output`` are
+    ffmpeg output options, e.g. ``ac=1, acodec="libmp3lame", audio_bitrate="32k"``."""
+    _require("ffmpeg", "ffmpeg")
+    source = f"sine=frequency={frequency}:duration={seconds}"
+    if sample_rate:
+        source += f":sample_rate={sample_rate}"
+    _ffmpeg_run(ffmpeg.output(ffmpeg.input(source, f="lavfi"), str(out_path), **output))
+    return out_path

@@ -21,6 +21,7 @@ from ..blocks import ThemeBodyBlock, referenced_session_ids
 from ..deep_links import link_times
 from ..figures import site_figures
 from ..panels import HookPanel
+from .slugs import unique_slug
 from .visibility import VisiblePageManager
 
 LANGUAGE_CHOICES = [
@@ -277,6 +278,29 @@ class ThemeIndexPage(Page):
     class Meta:
         verbose_name = _("theme index")
         verbose_name_plural = _("theme indexes")
+
+    @classmethod
+    def under(cls, home: HomePage, title: str = "Themes") -> "ThemeIndexPage":
+        """The theme index below this home page; a published one is made when there is none."""
+        index = cls.objects.child_of(home).first()
+        if index is None:
+            slug = unique_slug("themes", Page.objects.child_of(home))
+            index = home.add_child(instance=cls(title=title, slug=slug))
+            index.save_revision().publish()
+        return index
+
+    def add_theme(self, title: str, slug: str = "", *, sessions=(), live=True, **fields) -> "ThemePage":
+        """A new theme in this index listing these sessions, published unless ``live`` is
+        False (then a draft); its slug is made from the title unless given."""
+        slug = slug or unique_slug(title, Page.objects.child_of(self), fallback="theme")
+        theme = ThemePage(title=title, slug=slug, live=live, **fields)
+        for session in sessions:
+            theme.session_links.add(ThemeSession(session=session))
+        self.add_child(instance=theme)
+        revision = theme.save_revision()
+        if live:
+            revision.publish()
+        return ThemePage.objects.get(pk=theme.pk)  # fresh: publishing cleared the draft flag
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)

@@ -2,10 +2,11 @@
 
 from django.db import models
 from django.urls import reverse
-from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.search import index
+
+from .slugs import unique_slug
 
 
 class Organisation(index.Indexed, models.Model):
@@ -29,12 +30,17 @@ class Organisation(index.Indexed, models.Model):
     def save(self, *args, **kwargs):
         if not self.slug:
             # Distinct names can slugify alike ("A&B" / "A B"); keep slugs unique.
-            self.slug = _unique_slug(Organisation, self.name, self.pk)
+            self.slug = unique_slug(self.name, Organisation.objects.exclude(pk=self.pk), max_length=240)
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         """The public organisation page (library/views_people.py)."""
         return reverse("library:organisation", args=[self.slug]) if self.slug else ""
+
+    @classmethod
+    def named(cls, name: str) -> "Organisation":
+        """The organisation of this name, created when there is none."""
+        return cls.objects.get_or_create(name=name)[0]
 
 
 class Speaker(index.Indexed, models.Model):
@@ -65,12 +71,19 @@ class Speaker(index.Indexed, models.Model):
 
     def save(self, *args, **kwargs):
         if not self.slug:
-            self.slug = _unique_slug(Speaker, self.name, self.pk)
+            self.slug = unique_slug(self.name, Speaker.objects.exclude(pk=self.pk), max_length=240)
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         """The public speaker page (library/views_people.py)."""
         return reverse("library:speaker", args=[self.slug]) if self.slug else ""
+
+    @classmethod
+    def named(cls, name: str, organisation: Organisation | None = None, role: str = "") -> "Speaker":
+        """The first speaker of this name (names need not be unique), else a new one with
+        this organisation and role; an existing speaker is left as the editors keep it."""
+        speaker = cls.objects.filter(name=name).order_by("pk").first()
+        return speaker or cls.objects.create(name=name, organisation=organisation, role=role)
 
 
 class Event(index.Indexed, models.Model):
@@ -89,11 +102,3 @@ class Event(index.Indexed, models.Model):
 
     def __str__(self):
         return f"{self.name} {self.year}"
-
-
-def _unique_slug(model, text, pk):
-    base = slugify(text)[:240] or "item"
-    slug, n = base, 2
-    while model.objects.filter(slug=slug).exclude(pk=pk).exists():
-        slug, n = f"{base}-{n}", n + 1
-    return slug

@@ -61,10 +61,10 @@
   player.addEventListener("timeupdate", follow);
   player.addEventListener("seeked", follow);
 
-  // ?t=SECONDS: player.js seeks there once metadata loads; show that moment's line.
+  // A link's moment (?t=): player.js seeks there once metadata loads; show that moment's line.
+  var moment = window.sessionMoment || { start: 0 };
   function showDeepLink() {
-    var start = parseFloat(player.dataset.start || "0") || 0;
-    highlight(indexAt(Math.max(start, player.currentTime)));
+    highlight(indexAt(Math.max(moment.start, player.currentTime)));
   }
   if (player.readyState >= 1) showDeepLink();
   else player.addEventListener("loadedmetadata", showDeepLink, { once: true });

@@ -3,8 +3,7 @@
 import pytest
 
 from library.models import ThemeIndexPage
-from tests.factories import make_event, make_private, make_recording, make_session
-from tests.search.helpers import make_theme
+from tests.factories import make_event, make_private, make_recording, make_session, make_theme
 from transcripts.models import Segment, Transcript
 
 pytestmark = pytest.mark.django_db

@@ -7,9 +7,8 @@ import pytest
 
 from catalogue import listing
 from library.models import Organisation, Speaker
-from tests.factories import make_event, make_private, make_recording, make_session
+from tests.factories import make_event, make_private, make_recording, make_session, make_theme
 from tests.i18n import english_url
-from tests.search.helpers import make_theme
 from transcripts.models import Transcript
 
 pytestmark = pytest.mark.django_db

@@ -134,7 +134,7 @@ def test_audit_reports_a_violation_it_is_shown(page, live_site):
 
 def test_real_recording_session_has_no_wcag_violations(page):
     require_shared_file("jfk.flac")
-    audit(page, "/jfk-ask-not/", "session-jfk")
+    audit(page, "/ask-not-what-your-country-can-do-for-you/", "session-jfk")
 
 
 def lang_of(locator) -> str:

@@ -73,8 +73,7 @@ def test_publishing_never_fails_while_the_worker_writes(shared_database, client,
     require_model()
     jfk = require_shared_file("jfk.flac")
     home = HomePage.objects.get(slug="home")
-    themes = home.add_child(instance=ThemeIndexPage(title="Themes", slug="themes"))
-    themes.save_revision().publish()
+    themes = ThemeIndexPage.under(home)
     user = get_user_model().objects.create_superuser("editor", "editor@example.com", "pw")
     client.force_login(user)
     # Uploads no session uses yet wait; each publish below gives one a session.

@@ -6,8 +6,7 @@ from wagtail.models import PageViewRestriction
 
 from library.access import visible_sessions, visible_themes
 from library.models import SessionPage, ThemePage
-from tests.factories import make_private, make_session
-from tests.search.helpers import make_theme
+from tests.factories import make_private, make_session, make_theme
 
 pytestmark = pytest.mark.django_db
 

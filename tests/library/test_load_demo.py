@@ -44,7 +44,7 @@ def test_load_demo_builds_festival_and_is_idempotent(db, client):
 def test_load_demo_adds_the_real_recordings(db, client):
     require_shared_file("jfk.flac")
     call_command("load_demo", verbosity=0)
-    jfk = SessionPage.objects.get(slug="jfk-ask-not")
+    jfk = SessionPage.objects.get(title="Ask not what your country can do for you")
     assert jfk.recording.file.name.endswith(".flac")
     page = client.get(jfk.url)
     assert jfk.recording.serve_url in page.content.decode()

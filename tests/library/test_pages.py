@@ -1,7 +1,7 @@
 from wagtail.models import PageViewRestriction
 from wagtail.test.utils import WagtailPageTestCase
 
-from library.models import HomePage, SessionPage, ThemeIndexPage, ThemePage, ThemeSession
+from library.models import HomePage, SessionPage, ThemeIndexPage, ThemePage
 from tests.factories import make_event, make_private, make_recording, make_session
 
 
@@ -79,10 +79,8 @@ class SessionPageTests(WagtailPageTestCase):
 
     def test_session_shows_its_themes(self):
         home = HomePage.objects.get(slug="home")
-        index = home.add_child(instance=ThemeIndexPage(title="Themes", slug="themes"))
-        theme = index.add_child(instance=ThemePage(title="Digitale overheid", slug="digitaal"))
-        theme.session_links.add(ThemeSession(session=self.session))
-        theme.save_revision().publish()
+        index = ThemeIndexPage.under(home)
+        theme = index.add_theme("Digitale overheid", sessions=[self.session])
         html = self.client.get(self.session.url).content.decode()
         self.assertIn("Digitale overheid", html)
         theme_html = self.client.get(theme.url).content.decode()
@@ -92,12 +90,9 @@ class SessionPageTests(WagtailPageTestCase):
 
     def test_session_page_leaves_out_private_and_draft_themes(self):
         home = HomePage.objects.get(slug="home")
-        index = home.add_child(instance=ThemeIndexPage(title="Themes", slug="themes"))
-        index.save_revision().publish()
+        index = ThemeIndexPage.under(home)
         for title, slug in (("Besloten thema", "besloten"), ("Concept thema", "concept")):
-            theme = index.add_child(instance=ThemePage(title=title, slug=slug))
-            theme.session_links.add(ThemeSession(session=self.session))
-            theme.save_revision().publish()
+            index.add_theme(title, slug, sessions=[self.session])
         make_private(ThemePage.objects.get(slug="besloten"), PageViewRestriction.PASSWORD, password="x")
         ThemePage.objects.get(slug="concept").unpublish()
         self.session.refresh_from_db()

@@ -10,23 +10,9 @@ from wagtail.test.utils import WagtailPageTestCase
 from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfield
 
 from library.blocks import ClipBlock, format_timecode, parse_timecode
-from library.models import HomeFeaturedTheme, HomePage, SessionPage, ThemeIndexPage, ThemePage
-from tests.factories import make_private, make_recording, make_session
+from library.models import HomeFeaturedTheme, HomePage, SessionPage, ThemePage
+from tests.factories import make_private, make_recording, make_session, make_theme
 from tests.i18n import nl
-
-
-def make_theme(title="Digitale overheid", slug="digitaal", body=(), live=True):
-    home = HomePage.objects.get(slug="home")
-    index = ThemeIndexPage.objects.child_of(home).first()
-    if index is None:
-        index = home.add_child(instance=ThemeIndexPage(title="Themes", slug="themes"))
-        index.save_revision().publish()
-    theme = index.add_child(instance=ThemePage(title=title, slug=slug, body=list(body)))
-    revision = theme.save_revision()
-    if live:
-        revision.publish()
-    theme.refresh_from_db()
-    return theme
 
 
 @pytest.mark.parametrize(
@@ -121,8 +107,8 @@ class ClipTests(WagtailPageTestCase):
         # The session page opens at the clip and marks its range.
         session_html = self.client.get(f"{self.session.url}?t=65&end=125").content.decode()
         self.assertIn('data-start="65.0"', session_html)
-        self.assertIn('data-clip-end="125.0"', session_html)
-        self.assertIn("clip.js", session_html)
+        self.assertIn('data-end="125.0"', session_html)
+        self.assertIn("player.js", session_html)
 
     def test_clips_and_teasers_of_private_or_draft_sessions_are_not_rendered(self):
         private = make_session(title="Vertrouwelijk overleg", slug="vertrouwelijk")
@@ -241,7 +227,7 @@ class HomePageTests(WagtailPageTestCase):
 @pytest.mark.slow
 def test_clip_link_marks_the_clip_on_the_transcript_in_a_real_browser(client, home):
     """The session page as Django renders it, with the real transcript markup and the real
-    player.js/clip.js, in Chromium: the segments inside [t, end] are marked, the others not."""
+    player.js, in Chromium: the segments inside [t, end] are marked, the others not."""
     from tests.e2e.support import chromium_path, skip_or_fail
     from transcripts.models import Segment, Transcript
 

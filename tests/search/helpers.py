@@ -10,7 +10,6 @@ from contextlib import contextmanager
 import pytest
 from django_tasks import default_task_backend
 
-from library.models import HomePage, ThemeIndexPage, ThemePage, ThemeSession
 from search.engines import get_engine
 from tests.factories import make_recording, make_session
 from transcripts.models import Segment, Transcript
@@ -49,23 +48,6 @@ def session_with(title, texts=(), language="en", **fields):
     if texts:
         add_transcript(session, texts, language=language)
     return session
-
-
-def make_theme(title, sessions=(), live=True):
-    home = HomePage.objects.get(slug="home")
-    index = ThemeIndexPage.objects.child_of(home).first()
-    if index is None:
-        index = home.add_child(instance=ThemeIndexPage(title="Themes", slug="themes"))
-        index.save_revision().publish()
-    theme = ThemePage(title=title, slug=uuid.uuid4().hex[:10], live=live)
-    for session in sessions:
-        theme.session_links.add(ThemeSession(session=session))
-    index.add_child(instance=theme)
-    revision = theme.save_revision()
-    if live:
-        revision.publish()
-    theme.refresh_from_db()
-    return theme
 
 
 def run_enqueued() -> list:

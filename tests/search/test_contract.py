@@ -23,11 +23,10 @@ from search import service
 from search.engines.base import EngineUnavailable, QueryError
 from search.models import PendingIndexChange, QueryLog
 from search.views import link_seconds
-from tests.factories import make_event, make_private, make_recording, make_session
+from tests.factories import make_event, make_private, make_recording, make_session, make_theme
 from tests.search.helpers import (
     add_transcript,
     engine_down,
-    make_theme,
     run_enqueued,
     session_with,
     use_engine,

@@ -9,8 +9,8 @@ from search.documents import build_moments, session_document
 from search.engines.base import QueryError
 from search.engines.matching import Matcher, plan_query
 from search.engines.query_syntax import parse_query
-from tests.factories import make_event
-from tests.search.helpers import add_transcript, make_theme, session_with
+from tests.factories import make_event, make_theme
+from tests.search.helpers import add_transcript, session_with
 
 
 def segments(*spans):

@@ -18,8 +18,8 @@ from search.engines import get_engine
 from search.engines.base import EngineUnavailable
 from search.models import PendingIndexChange
 from search.tasks import index_session_task
-from tests.factories import make_event, make_private, make_recording, make_session
-from tests.search.helpers import engine_down, make_theme, run_enqueued, session_with
+from tests.factories import make_event, make_private, make_recording, make_session, make_theme
+from tests.search.helpers import engine_down, run_enqueued, session_with
 from tests.shared_data import require_shared_file
 from transcripts.pipeline import run_transcription
 

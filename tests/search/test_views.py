@@ -9,8 +9,9 @@ import pytest
 from search import service
 from search.models import QueryLog
 from search.views import moment_url
+from tests.factories import make_theme
 from tests.i18n import nl
-from tests.search.helpers import make_theme, session_with
+from tests.search.helpers import session_with
 
 pytestmark = pytest.mark.django_db
 
