@@ -56,10 +56,15 @@ def _split(value: str) -> list[str]:  # programme.csv lists are ';'-separated
     return [part.strip() for part in (value or "").split(";") if part.strip()]
 
 
+def _programme(path: Path) -> dict[str, dict]:
+    """A programme CSV's rows by file name."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        return {row["file"]: row for row in csv.DictReader(handle)}
+
+
 def dutch_cases(numbers: list[str]) -> list[Case]:
     folder = DATA / "dutch-dev"
-    with (folder / "programme.csv").open(newline="", encoding="utf-8") as handle:
-        rows = {row["file"]: row for row in csv.DictReader(handle)}
+    rows = _programme(folder / "programme.csv")
     cases = []
     for number in numbers:
         name = f"dutch-dev-{number}"
@@ -78,10 +83,8 @@ def dutch_cases(numbers: list[str]) -> list[Case]:
 
 
 def jfk_case() -> Case:
-    from library.demo import content
-
-    shared = next(r for r in content.SHARED_RECORDINGS if r["file"] == "jfk.flac")
-    metadata = dict(title=shared["title"], speakers=shared["speakers"], summary=shared["summary"])
+    shared = _programme(REPO / "library" / "demo" / "programme.csv")["jfk.flac"]  # as load_demo imports it
+    metadata = dict(title=shared["title"], speakers=_split(shared["speakers"]), summary=shared["summary"])
     reference = (DATA / "jfk.txt").read_text(encoding="utf-8")
     return Case("real English", "jfk", DATA / "jfk.flac", "en", reference, metadata)
 
