@@ -2,20 +2,11 @@
 
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
-from . import listing
+from library.facet_links import active_filters, facet_lists, with_params
 
-FACET_LABELS = {
-    "theme": _("Theme"),
-    "speaker": _("Speaker"),
-    "organisation": _("Organisation"),
-    "event": _("Event"),
-    "year": _("Year"),
-    "language": _("Language"),
-}
-LANGUAGE_LABELS = {"nl": _("Dutch"), "en": _("English")}
+from . import listing
 
 
 def catalogue_url() -> str:
@@ -31,57 +22,6 @@ def page_number(value) -> int:
         return 1
 
 
-def facet_label(facet: str, value: str) -> str:
-    return str(LANGUAGE_LABELS.get(value, value)) if facet == "language" else value
-
-
-def _with(params, **changes) -> str:
-    """These parameters with some replaced (None drops one); always back on a page when
-    the filters or the order change."""
-    params = params.copy()
-    for key, value in changes.items():
-        params.pop(key, None)
-        if value is not None:
-            params[key] = value
-    query = params.urlencode()
-    return "?" + query if query else "?"
-
-
-def _toggle(params, facet: str, value: str) -> str:
-    params = params.copy()
-    params.pop("page", None)
-    values = params.getlist(facet)
-    params.setlist(facet, [v for v in values if v != value] if value in values else [*values, value])
-    query = params.urlencode()
-    return "?" + query if query else "?"
-
-
-def _facets(params, result: listing.Catalogue) -> list[dict]:
-    facets = []
-    for facet in listing.FACETS:
-        selected = set(result.filters.get(facet, []))
-        values = result.facets.get(facet) or []
-        if not values and not selected:
-            continue
-        facets.append(
-            {
-                "name": facet,
-                "label": FACET_LABELS[facet],
-                "values": [
-                    {
-                        "value": value,
-                        "label": facet_label(facet, value),
-                        "count": count,
-                        "selected": value in selected,
-                        "url": _toggle(params, facet, value),
-                    }
-                    for value, count in values
-                ],
-            }
-        )
-    return facets
-
-
 @require_safe
 def catalogue(request):
     params = request.GET
@@ -93,19 +33,15 @@ def catalogue(request):
     context = {
         "catalogue": result,
         "sessions": result.sessions,
-        "facets": _facets(params, result),
+        "facets": facet_lists(params, listing.FACETS, result.facets, result.filters),
         "sorts": [
             {"value": key, "label": label, "selected": key == result.sort}
             for key, label in listing.SORTS.items()
         ],
-        "active_filters": [
-            (FACET_LABELS[facet], facet_label(facet, value), _toggle(params, facet, value))
-            for facet, values in result.filters.items()
-            for value in values
-        ],
-        "previous_url": _with(params, page=str(result.page - 1)) if 1 < result.page <= result.pages else "",
-        "next_url": _with(params, page=str(result.page + 1)) if result.page < result.pages else "",
-        "last_page_url": _with(params, page=str(result.pages)),
+        "active_filters": active_filters(params, result.filters),
+        "previous_url": with_params(params, page=result.page - 1) if 1 < result.page <= result.pages else "",
+        "next_url": with_params(params, page=result.page + 1) if result.page < result.pages else "",
+        "last_page_url": with_params(params, page=result.pages),
         "clear_url": request.path,
     }
     # A page past the end says so and links to the last one; 404 tells crawlers it is not there.

@@ -13,19 +13,10 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from library.facet_links import active_filters, facet_lists, with_params
 from search import service
 from search.engines.base import FACETS, EngineUnavailable, QueryError, SearchResults
 
-FACET_LABELS = {
-    "theme": _("Theme"),
-    "speaker": _("Speaker"),
-    "organisation": _("Organisation"),
-    "event": _("Event"),
-    "year": _("Year"),
-    "language": _("Language"),
-}
-# Facet values for the spoken language, in the visitor's language ("Nederlands" / "Dutch").
-LANGUAGE_LABELS = {"nl": _("Dutch"), "en": _("English")}
 UNAVAILABLE = _(
     "Search is unavailable at the moment. Please try again in a few minutes; "
     "all sessions can still be watched."
@@ -96,20 +87,18 @@ def search_page(request):
     context.update(
         results=results,
         hits=[_hit_context(hit) for hit in results.hits],
-        facets=_facet_context(request, results, filters),
+        facets=facet_lists(request.GET, FACETS, results.facets, filters),
         pages=pages,
         page=page,
         # A page past the end says so and links to the last one (and answers 404).
         past_the_end=page > pages,
-        last_page_url=_with(request, page=pages),
-        clear_url=_with(request, **{facet: None for facet in filters}, page=None),
-        previous_url=_with(request, page=page - 1) if 1 < page <= pages else "",
-        next_url=_with(request, page=page + 1) if page < _pages(results) else "",
+        last_page_url=with_params(request.GET, page=pages),
+        clear_url=with_params(request.GET, **{facet: None for facet in filters}, page=None),
+        previous_url=with_params(request.GET, page=page - 1) if 1 < page <= pages else "",
+        next_url=with_params(request.GET, page=page + 1) if page < _pages(results) else "",
         suggestions=SUGGESTIONS if not text.strip() or not results.total else [],
         did_you_mean=results.did_you_mean,
-        active_filters=[
-            (FACET_LABELS[f], _label(f, v), _toggle(request, f, v)) for f, vs in filters.items() for v in vs
-        ],
+        active_filters=active_filters(request.GET, filters),
     )
     return render(request, "search/search.html", context, status=404 if page > pages else 200)
 
@@ -128,55 +117,6 @@ def _hit_context(hit):
             {"moment": m, "time": jump_to(m), "url": moment_url(url, jump_to(m))} for m in hit.moments
         ],
     }
-
-
-def _label(facet: str, value: str) -> str:
-    return str(LANGUAGE_LABELS.get(value, value)) if facet == "language" else value
-
-
-def _with(request, **changes) -> str:
-    """This search's URL with some parameters replaced (values None are dropped)."""
-    params = request.GET.copy()
-    for key, value in changes.items():
-        params.pop(key, None)
-        if value is not None:
-            params[key] = value
-    return "?" + params.urlencode()
-
-
-def _toggle(request, facet: str, value: str) -> str:
-    """This search with ``facet=value`` switched on or off, back on page 1."""
-    params = request.GET.copy()
-    params.pop("page", None)
-    values = params.getlist(facet)
-    params.setlist(facet, [v for v in values if v != value] if value in values else [*values, value])
-    return "?" + params.urlencode()
-
-
-def _facet_context(request, results: SearchResults, filters):
-    facets = []
-    for facet in FACETS:
-        values = results.facets.get(facet) or []
-        selected = set(filters.get(facet, []))
-        if not values and not selected:
-            continue
-        facets.append(
-            {
-                "name": facet,
-                "label": str(FACET_LABELS[facet]),
-                "values": [
-                    {
-                        "value": value,
-                        "label": _label(facet, value),
-                        "count": count,
-                        "selected": value in selected,
-                        "url": _toggle(request, facet, value),
-                    }
-                    for value, count in values
-                ],
-            }
-        )
-    return facets
 
 
 @require_GET

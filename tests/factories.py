@@ -7,16 +7,7 @@ from django.core.files.base import ContentFile
 from wagtail.models import Collection, Page, PageViewRestriction
 
 from library.demo.render import render_tone
-from library.models import (
-    Event,
-    HomePage,
-    Recording,
-    SessionPage,
-    SessionSpeaker,
-    Speaker,
-    ThemeIndexPage,
-    ThemePage,
-)
+from library.models import Event, HomePage, Recording, SessionPage, SessionSpeaker, Speaker, ThemeIndexPage
 from library.models.slugs import unique_slug
 
 
@@ -71,7 +62,7 @@ def make_session(
     return page
 
 
-def make_theme(title="Digitale overheid", sessions=(), *, slug="", body=(), live=True) -> ThemePage:
+def make_theme(title="Digitale overheid", sessions=(), *, slug="", body=(), live=True):
     """A theme listing these sessions in the home page's theme index (made when missing)."""
     return ThemeIndexPage.under(make_home()).add_theme(
         title, slug, sessions=sessions, live=live, body=list(body)
