@@ -37,7 +37,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from wagtail.images import get_image_model  # noqa: E402
-from wagtail.models import Page, PageViewRestriction  # noqa: E402
+from wagtail.models import Collection, Page, PageViewRestriction  # noqa: E402
 
 from catalogue import listing  # noqa: E402
 from catalogue.listing import POSTER_SPEC  # noqa: E402
@@ -45,6 +45,7 @@ from library.models import (  # noqa: E402
     Event,
     HomePage,
     Organisation,
+    Recording,
     SessionPage,
     SessionSpeaker,
     Speaker,
@@ -122,8 +123,25 @@ def build(sessions: int, private: int, seed: int = 7) -> None:
         Page.objects.bulk_create(pages, batch_size=1000)
         children = Page.objects.filter(depth=home.depth + 1, content_type=content_type)
         ids = list(children.values_list("pk", flat=True))
+        # One recording per session, holding its duration and (mostly) its poster frame; the
+        # file is never read here.
+        collection = Collection.get_first_root_node()
+        recordings = Recording.objects.bulk_create(
+            [
+                Recording(
+                    title=f"Recording {n:05d}",
+                    file="media/bench.mp3",
+                    type="audio",
+                    collection=collection,
+                    duration=rng.uniform(600, 5400),
+                    poster_id=rng.choice(posters).pk if rng.random() < 0.8 else None,
+                )
+                for n in range(len(ids))
+            ],
+            batch_size=1000,
+        )
         rows = []
-        for pk in ids:
+        for pk, recording in zip(ids, recordings, strict=True):
             event = rng.choice(events)
             rows.append(
                 (
@@ -132,15 +150,14 @@ def build(sessions: int, private: int, seed: int = 7) -> None:
                     f"{event.year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
                     rng.choice(["nl", "nl", "en"]),
                     "",
-                    rng.uniform(600, 5400),
-                    rng.choice(posters).pk if rng.random() < 0.8 else None,
+                    recording.pk,
                 )
             )
         with connection.cursor() as cursor:
             cursor.executemany(
                 "INSERT INTO library_sessionpage"
-                " (page_ptr_id, event_id, date, language, summary, duration, poster_id)"
-                " VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                " (page_ptr_id, event_id, date, language, summary, recording_id)"
+                " VALUES (%s, %s, %s, %s, %s, %s)",
                 rows,
             )
         Page.objects.filter(pk=home.pk).update(numchild=home.numchild + sessions)

@@ -139,7 +139,6 @@ def build_library(plan_path: Path, audio: Path, sessions: int = SESSIONS) -> Non
                 date=datetime_date(2026, 1 + n % 12, 1 + n % 28),
                 event=event,
                 summary=" ".join(words(language, rng.randint(25, 60))),
-                duration=SESSION_SECONDS,
             )
             for _ in range(rng.randint(1, 3)):
                 name = f"{rng.choice(corpus.FIRST_NAMES)} {rng.choice(corpus.LAST_NAMES)}"

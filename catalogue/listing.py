@@ -137,7 +137,7 @@ def _read_entries() -> dict[int, Entry]:
         "title",
         "date",
         "first_published_at",
-        "duration",
+        "recording__duration",
         "language",
         "recording_id",
         "event__name",
@@ -158,7 +158,7 @@ def _read_entries() -> dict[int, Entry]:
             pk=pk,
             date=date.toordinal() if date else None,
             published=published.timestamp() if published else 0.0,
-            duration=duration,
+            duration=duration or None,  # a recording not probed yet stores 0
             title=title.casefold(),
             theme_ids=tuple(themes.get(pk, ())),
             values=values,
@@ -218,9 +218,10 @@ def _cards(ids: list[int]) -> list[SessionPage]:
     posters = get_image_model().objects.prefetch_renditions(POSTER_SPEC)
     pages = (
         SessionPage.objects.filter(pk__in=ids)
-        .select_related("event")
+        .select_related("event", "recording")
         .prefetch_related(
             Prefetch("poster", queryset=posters),
+            Prefetch("recording__poster", queryset=posters),
             Prefetch("speaker_links", queryset=SessionSpeaker.objects.select_related("speaker")),
         )
     )

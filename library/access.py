@@ -8,6 +8,7 @@ page for one request (an editor or a visitor who gave a theme's password). Speak
 organisations and images are visible only through a visible page."""
 
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q
 from wagtail.models import Page, ReferenceIndex
 
 from library.models import Organisation, SessionPage, Speaker, ThemePage
@@ -57,14 +58,16 @@ def recording_visible_to(recording, request) -> bool:
 
 def image_visible_to(image, request) -> bool:
     """An image (its original file and every rendition) reaches a visitor only through a
-    page the visitor may see: as a session's poster, or used in a page's content (Wagtail's
-    reference index: rich text embeds, choosers). An image no visible page uses is not
-    served, so a hidden session's poster frame at a guessable URL answers 404.
+    page the visitor may see: as a session's poster (its own or its recording's frame), or
+    used in a page's content (Wagtail's reference index: rich text embeds, choosers). An
+    image no visible page uses is not served, so a hidden session's poster frame at a
+    guessable URL answers 404.
 
     Editors see every image (the admin shows them all)."""
     if is_editor(request):
         return True
-    if any(page_visible_to(session, request) for session in SessionPage.objects.filter(poster=image)):
+    shown_on = SessionPage.objects.filter(Q(poster=image) | Q(recording__poster=image))
+    if any(page_visible_to(session, request) for session in shown_on):
         return True
     # The reference index is built from each page's database row, i.e. its live content.
     page_ids = {

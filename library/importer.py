@@ -273,7 +273,6 @@ class EventImporter:
             language=row.language,
             summary=row.summary,
             recording=self._store_recording(row),
-            duration=row.duration,
         )
         self._set_people(page, row)
         self.home.add_child(instance=page)
@@ -287,7 +286,6 @@ class EventImporter:
             self._set_people(page, row)
         if "recording" in changes:
             page.recording = self._store_recording(row)
-            page.duration = page.duration or row.duration
         detail = ""
         if any(not c.startswith("theme ") for c in changes):
             detail = _save(page, had_draft=session.has_unpublished_changes)

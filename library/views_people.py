@@ -11,7 +11,7 @@ from .access import visible_organisations, visible_sessions, visible_speakers
 
 
 def _sessions():
-    return visible_sessions().select_related("event").order_by("-date", "title")
+    return visible_sessions().select_related("event", "recording").order_by("-date", "title")
 
 
 def speaker_list(request):

@@ -51,7 +51,7 @@ register_snippet(LibraryViewSetGroup)
 def session_figures(request) -> list[Figure]:
     """Counts of visible sessions only: the public home page never counts drafts or private ones."""
     sessions = visible_sessions()
-    seconds = sessions.aggregate(total=Sum("duration"))["total"]
+    seconds = sessions.aggregate(total=Sum("recording__duration"))["total"]
     return [
         Figure(number_format(sessions.count(), force_grouping=True), gettext("Sessions")),
         Figure(format_hours(seconds), gettext("Recorded")),

@@ -98,10 +98,11 @@ def _theme_titles(session: SessionPage) -> tuple[str, ...]:
 
 
 def _poster_url(session: SessionPage) -> str:
-    if not session.poster_id:
+    poster = session.shown_poster
+    if poster is None:
         return ""
     try:
-        return session.poster.get_rendition(POSTER_SPEC).url
+        return poster.get_rendition(POSTER_SPEC).url
     except Exception:  # a missing or broken image file must not keep the session out of search
         logger.warning("No poster rendition for session %s", session.pk, exc_info=True)
         return ""
@@ -142,7 +143,7 @@ def session_document(session: SessionPage) -> SessionDocument:
 def all_documents() -> Iterator[SessionDocument]:
     sessions = (
         searchable_sessions()
-        .select_related("event", "poster")
+        .select_related("event", "poster", "recording__poster")
         .prefetch_related("organisations", "speaker_links__speaker")
     )
     for session in sessions.order_by("pk").iterator(chunk_size=100):

@@ -23,7 +23,12 @@ DRAIN_BATCH = 50
 
 def _searchable(session_id: int):
     """The session if any visitor may see it, else None (draft, private, deleted)."""
-    return visible_sessions().filter(pk=session_id).select_related("event", "poster").first()
+    return (
+        visible_sessions()
+        .filter(pk=session_id)
+        .select_related("event", "poster", "recording__poster")
+        .first()
+    )
 
 
 def _keep_pending(session_id: int, action: str, error: Exception) -> None:

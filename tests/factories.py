@@ -16,11 +16,14 @@ def make_home() -> HomePage:
 
 
 def make_recording(
-    path: Path | None = None, title="A recording", media_type="audio", content=None
+    path: Path | None = None, title="A recording", media_type="audio", content=None, duration=0.0
 ) -> Recording:
+    """``duration``: seconds, as a probe would have stored them (0: not probed yet)."""
     if path is not None:
-        return Recording.store(path, title, media_type)
-    recording = Recording(title=title, type=media_type, collection=Collection.get_first_root_node())
+        return Recording.store(path, title, media_type, duration=duration)
+    recording = Recording(
+        title=title, type=media_type, collection=Collection.get_first_root_node(), duration=duration
+    )
     recording.file.save(
         "tone.wav", ContentFile(content if content is not None else bytes(range(256)) * 8), save=False
     )

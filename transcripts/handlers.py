@@ -17,7 +17,7 @@ from library.models import Recording, SessionPage
 
 from .models import Transcript
 from .pipeline import record_lost_job
-from .queueing import queue_facts_if_missing, queue_if_needed
+from .queueing import queue_if_needed
 from .signals import transcript_changed
 from .tasks import transcribe_recording
 
@@ -37,11 +37,9 @@ def session_saved(sender, instance, created=False, raw=False, **kwargs):
 
 
 def session_published(sender, instance, **kwargs):
-    """A published session whose language (or recording) changed, or that lacks the recording's facts."""
+    """A published session whose language (or recording) changed."""
     if instance.recording_id:
         transaction.on_commit(partial(queue_if_needed, instance.recording_id), robust=True)
-        if instance.duration is None:
-            transaction.on_commit(partial(queue_facts_if_missing, instance.recording_id), robust=True)
 
 
 def transcript_deleted(sender, instance, **kwargs):

@@ -45,20 +45,6 @@ MSG_WORKER_LOST = (
 )
 
 
-def refresh_media_info(recording_id: int) -> bool:
-    """Probe only (duration, size, poster) for sessions that took up a transcribed recording."""
-    recording = Recording.objects.filter(pk=recording_id).first()
-    if recording is None:
-        return False
-    try:
-        with local_file(recording) as path:
-            apply_media_info(recording, path, media.probe(path))
-    except media.MediaError as exc:
-        logger.warning("Recording %s cannot be probed: %s | %s", recording_id, exc.message, exc.detail)
-        return False
-    return True
-
-
 def run_transcription(
     recording_id: int,
     *,

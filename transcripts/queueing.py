@@ -33,7 +33,7 @@ from django_tasks_db.models import DBTaskResult
 from library.models import Recording, SessionPage
 
 from .models import Transcript
-from .tasks import probe_recording, transcribe_recording
+from .tasks import transcribe_recording
 
 logger = logging.getLogger(__name__)
 
@@ -79,18 +79,6 @@ def queue_if_needed(recording_id: int) -> bool:
         Transcript.objects.filter(pk=transcript.pk).update(provenance=Transcript.Provenance.MACHINE)
     logger.info("Queueing transcription of recording %s (%s)", recording_id, reason)
     return queue_transcription(recording_id)
-
-
-def queue_facts_if_missing(recording_id: int) -> bool:
-    """A session that took up an already transcribed recording has no duration (or poster)
-    yet: probe the file again (cheap, no Whisper). A pending transcription does this itself."""
-    transcript = Transcript.objects.filter(recording_id=recording_id).first()
-    if transcript is None or transcript.is_pending:
-        return False
-    if not SessionPage.objects.filter(recording_id=recording_id, duration__isnull=True).exists():
-        return False
-    transaction.on_commit(lambda: probe_recording.enqueue(recording_id), robust=True)
-    return True
 
 
 def queue_transcription(recording_id: int, *, force: bool = False) -> bool:

@@ -1,22 +1,19 @@
-"""What probing a recording teaches us, written back to the recording and its sessions:
-duration and picture size, and a poster frame for video sessions that have none.
+"""What probing a recording teaches us, written to the recording once: its duration and
+picture size, and a poster frame when it is a video and has none yet.
 
-Session pages are updated in place (the live row, plus the stored content of their latest and
-live revisions) rather than through a new revision: these are machine facts, not an edit, so
-they must not appear in the page history as a change by someone, must not publish a pending
-draft, and must survive the next publish (which restores fields from the revision, so a stale
-revision would otherwise wipe the poster and duration again)."""
+Sessions read these facts from their recording (SessionPage.duration, .shown_poster), so no
+page row or revision is touched: an editor's page history and drafts stay theirs, and the
+page's own poster is only ever the editor's override."""
 
 import logging
 import tempfile
 from pathlib import Path
 
 from django.core.files.images import ImageFile
-from django.db import transaction
 from wagtail.images import get_image_model
 
 from library import media
-from library.models import Recording, SessionPage
+from library.models import Recording
 
 logger = logging.getLogger(__name__)
 
@@ -25,41 +22,21 @@ POSTER_WIDTH = 1280
 
 
 def apply_media_info(recording: Recording, path: Path, info: media.MediaInfo) -> None:
-    """Store duration/size on the recording and its sessions; give video sessions a poster.
+    """Store duration and size on the recording; give a video recording its poster frame.
 
     A poster that cannot be made is logged, never fatal: the transcript matters more."""
-    Recording.objects.filter(pk=recording.pk).update(
-        duration=info.duration or 0, width=info.width, height=info.height
-    )
-    sessions = list(SessionPage.objects.filter(recording=recording))
-    if not sessions:
-        return
-    poster = None
-    if info.has_video and any(session.poster_id is None for session in sessions):
+    facts = {"duration": info.duration or 0, "width": info.width, "height": info.height}
+    if info.has_video and not Recording.objects.filter(pk=recording.pk, poster__isnull=False).exists():
         try:
-            poster = make_poster(recording, path, info)
+            facts["poster"] = make_poster(recording, path, info)
         except media.MediaError as exc:
             logger.warning("No poster for recording %s: %s (%s)", recording.pk, exc.message, exc.detail)
         except Exception:  # e.g. the image library refusing the frame: never worth losing the transcript
             logger.exception("No poster for recording %s", recording.pk)
-    with transaction.atomic():
-        for session in sessions:
-            changes = {"duration": info.duration}
-            if poster is not None and session.poster_id is None:
-                changes["poster"] = poster.pk  # revision content stores a foreign key by field name
-            row = {"duration": info.duration, **({"poster_id": poster.pk} if "poster" in changes else {})}
-            SessionPage.objects.filter(pk=session.pk).update(**row)
-            _patch_revisions(session, changes)
-
-
-def _patch_revisions(session: SessionPage, changes: dict) -> None:
-    for revision in {r for r in (session.latest_revision, session.live_revision) if r is not None}:
-        content = dict(revision.content or {})
-        updated = {k: v for k, v in changes.items() if k != "poster" or content.get("poster") is None}
-        if updated:
-            content.update(updated)
-            revision.content = content
-            revision.save(update_fields=["content"])
+    # update(): the probe must not run the recording's save signals (they queue transcription).
+    Recording.objects.filter(pk=recording.pk).update(**facts)
+    for name, value in facts.items():
+        setattr(recording, name, value)
 
 
 def make_poster(recording: Recording, path: Path, info: media.MediaInfo):

@@ -3,7 +3,7 @@
 from django_tasks import task
 
 from .models import Transcript
-from .pipeline import refresh_media_info, run_transcription
+from .pipeline import run_transcription
 
 
 def already_done_since(recording_id: int, enqueued_at) -> bool:
@@ -30,9 +30,3 @@ def transcribe_recording(context, recording_id: int, force: bool = False) -> dic
     if transcript is None:
         return {"recording_id": recording_id, "status": "missing"}
     return {"recording_id": recording_id, "status": transcript.status, "error": transcript.error}
-
-
-@task()
-def probe_recording(recording_id: int) -> dict:
-    """Copy a recording's duration (and a poster frame) onto sessions that lack them."""
-    return {"recording_id": recording_id, "probed": refresh_media_info(recording_id)}

@@ -69,7 +69,7 @@ class HomePage(Page):
         context = super().get_context(request, *args, **kwargs)
         context["sessions"] = (
             SessionPage.objects.visible()
-            .select_related("event", "poster")
+            .select_related("event", "poster", "recording__poster")
             .order_by("-date", "-first_published_at", "title")[: self.LATEST_SESSIONS]
         )
         context["featured_themes"] = self.featured_themes()
@@ -123,7 +123,7 @@ class SessionPage(Page):
         related_name="sessions",
         verbose_name=_("recording"),
     )
-    duration = models.FloatField(_("duration"), null=True, blank=True, editable=False, help_text=_("Seconds"))
+    # The editor's choice; without one the page shows its recording's poster frame.
     poster = models.ForeignKey(
         "wagtailimages.Image",
         null=True,
@@ -131,6 +131,7 @@ class SessionPage(Page):
         on_delete=models.SET_NULL,
         related_name="+",
         verbose_name=_("poster"),
+        help_text=_("Leave empty to show a frame taken from the video."),
     )
 
     content_panels = Page.content_panels + [
@@ -165,7 +166,7 @@ class SessionPage(Page):
         APIField("organisations", serializer=OrganisationsField()),
         APIField("themes", serializer=ThemesField()),
         APIField("recording_url", serializer=AbsoluteURLField()),
-        APIField("poster_thumbnail", serializer=ImageRenditionField("fill-480x270", source="poster")),
+        APIField("poster_thumbnail", serializer=ImageRenditionField("fill-480x270", source="shown_poster")),
         APIField("captions", serializer=AbsoluteURLsField(source="captions_urls")),
         APIField("transcript", serializer=AbsoluteURLsField(source="transcript_urls")),
     ]
@@ -206,6 +207,18 @@ class SessionPage(Page):
         return [t.title for t in self.themes]
 
     @property
+    def duration(self) -> float | None:
+        """Seconds, read from the recording (the facts about a file live there)."""
+        return self.recording.known_duration if self.recording_id else None
+
+    @property
+    def shown_poster(self):
+        """The poster a visitor sees: the editor's choice, else the recording's frame."""
+        if self.poster_id:
+            return self.poster
+        return self.recording.poster if self.recording_id else None
+
+    @property
     def recording_url(self):
         return self.recording.serve_url if self.recording_id else ""
 
@@ -241,7 +254,9 @@ class SessionPage(Page):
         shared.pop(self.pk, None)
         if not shared:
             return []
-        sessions = SessionPage.objects.visible().filter(pk__in=list(shared)).select_related("event")
+        sessions = (
+            SessionPage.objects.visible().filter(pk__in=list(shared)).select_related("event", "recording")
+        )
 
         def order(session):
             newest = -(session.date or date.min).toordinal()
@@ -343,12 +358,12 @@ class ThemePage(Page):
         return {
             "theme": self,
             "count": len(sessions),
-            "poster": next((s.poster for s in sessions if s.poster_id), None),
+            "poster": next((s.shown_poster for s in sessions if s.shown_poster), None),
         }
 
     def visible_sessions(self):
         ids = [link.session_id for link in self.session_links.all()]
-        by_id = SessionPage.objects.visible().in_bulk(ids)
+        by_id = SessionPage.objects.visible().select_related("poster", "recording__poster").in_bulk(ids)
         return [by_id[i] for i in ids if i in by_id]
 
     def visible_body(self):

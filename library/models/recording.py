@@ -4,6 +4,7 @@ from pathlib import Path
 
 from django.core.files import File
 from django.core.validators import FileExtensionValidator
+from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Collection
@@ -11,7 +12,28 @@ from wagtailmedia.models import ALLOWED_EXTENSIONS_THUMBNAIL, AbstractMedia
 
 
 class Recording(AbstractMedia):
+    """An uploaded recording and the facts read from its file, kept here once (sessions read
+    them): ``duration`` (seconds; 0 until probed), ``width``/``height`` (wagtailmedia's
+    fields) and ``poster``, a frame taken from a video. All are written by the transcripts
+    app's probe (transcripts/recording_facts.py), never by an editor; a session's own poster
+    is the editor's override of this one.
+
+    wagtailmedia's ``thumbnail`` is a plain file an editor may upload in the media library;
+    the site shows the ``poster`` instead: a Wagtail image, so it has renditions and goes
+    through the image access check (library.access.image_visible_to)."""
+
     admin_form_fields = ("title", "file", "collection", "thumbnail", "tags")
+
+    poster = models.ForeignKey(
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("poster frame"),
+        help_text=_("A frame taken from the video, shown when a session chooses no poster of its own."),
+    )
 
     class Meta(AbstractMedia.Meta):
         verbose_name = _("recording")
@@ -52,6 +74,11 @@ class Recording(AbstractMedia):
         (detected among settings.WHISPER_LANGUAGES) when no session uses it yet."""
         session = self.sessions.order_by("-live", "pk").only("language").first()
         return (session.language if session else "") or "auto"
+
+    @property
+    def known_duration(self) -> float | None:
+        """Seconds, or None while the file has not been probed (wagtailmedia stores 0 then)."""
+        return self.duration or None
 
     @property
     def is_video(self) -> bool:

@@ -26,7 +26,7 @@ def festival(home):
             event=kennismaand,
             speakers=["Anouk de Vries"],
             date=datetime.date(2026, 3, 3),
-            duration=1800.0,
+            recording=make_recording(duration=1800.0),
         ),
         "open_data": make_session(
             title="open data en de burger",
@@ -34,7 +34,7 @@ def festival(home):
             event=kennismaand,
             speakers=["Pieter Jansen"],
             date=datetime.date(2026, 3, 5),
-            duration=600.0,
+            recording=make_recording(duration=600.0),
         ),
         "access": make_session(
             title="Accessible websites",
@@ -42,7 +42,7 @@ def festival(home):
             event=kennismaand,
             speakers=["Sarah Mitchell"],
             date=datetime.date(2026, 3, 10),
-            duration=2400.0,
+            recording=make_recording(duration=2400.0),
         ),
         "summit": make_session(
             title="Beyond dashboards",
@@ -50,7 +50,6 @@ def festival(home):
             event=summit,
             speakers=["Pieter Jansen"],
             date=datetime.date(2025, 6, 1),
-            duration=None,
         ),
         "auto": make_session(
             title="Zelf ontdekt",

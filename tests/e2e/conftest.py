@@ -211,9 +211,10 @@ page = SessionPage.objects.filter(slug={slug!r}).first()
 lines = json.loads((folder / "dutch-dev-1.json").read_text())
 if page is None:
     with transaction.atomic():
-        recording = Recording.store(folder / "dutch-dev-1.mp3", "Oefensessie (lang)", "audio")
+        recording = Recording.store(folder / "dutch-dev-1.mp3", "Oefensessie (lang)", "audio",
+                                    duration=lines[-1]["end"])
         page = SessionPage(title="Oefensessie: een lang gesprek", slug={slug!r}, language="nl",
-                           recording=recording, duration=lines[-1]["end"])
+                           recording=recording)
         home.add_child(instance=page)
         page.save_revision().publish()
 page = SessionPage.objects.get(slug={slug!r})

@@ -6,7 +6,6 @@ from django.contrib.auth import get_user_model
 from django.test import TestCase
 from django_tasks import default_task_backend
 
-from library.models import SessionPage
 from tests.factories import make_private, make_recording, make_session
 from transcripts.models import Transcript
 
@@ -101,7 +100,7 @@ class TranscriptionReportTests(TestCase):
 
 class HomeFiguresTests(TestCase):
     def test_home_shows_hours_transcribed_of_public_sessions(self):
-        public = make_recording(title="Openbaar")
+        public = make_recording(title="Openbaar", duration=2700.0)
         make_session(title="Openbare sessie", slug="openbaar", recording=public)
         private = make_recording(title="Besloten")
         make_private(make_session(title="Besloten sessie", slug="besloten", recording=private))
@@ -111,7 +110,6 @@ class HomeFiguresTests(TestCase):
         Transcript.objects.update_or_create(
             recording=private, defaults={"status": Transcript.Status.DONE, "audio_seconds": 36000.0}
         )
-        SessionPage.objects.filter(slug="openbaar").update(duration=2700.0)
         response = self.client.get("/en/")
         figures = {f.label: f.value for f in response.context["figures"]}
         self.assertEqual(figures["Transcribed"], "45 min")  # the private session's 10 hours not counted

@@ -8,11 +8,11 @@ from django.utils import timezone
 from django_tasks import default_task_backend
 from django_tasks.backends.dummy import DummyBackend
 
-from library.models import SessionPage
+from library.models import Recording, SessionPage
 from tests.factories import generate_tone, make_recording, make_session
 from transcripts.models import Transcript
 from transcripts.queueing import LOST_JOB_AFTER, queue_missed, queue_transcription
-from transcripts.tasks import probe_recording, transcribe_recording
+from transcripts.tasks import transcribe_recording
 
 pytestmark = pytest.mark.django_db
 
@@ -150,10 +150,12 @@ def test_rolled_back_upload_queues_nothing(jobs, home, django_capture_on_commit_
     assert jobs == []
 
 
-def test_new_session_on_a_transcribed_recording_gets_its_duration(
+def test_new_session_on_a_transcribed_recording_shows_its_facts_without_a_job(
     home, tmp_path, django_capture_on_commit_callbacks
 ):
+    """The duration (and poster frame) live on the recording: nothing to copy, nothing queued."""
     recording = make_recording(generate_tone(tmp_path / "tone.wav", seconds=2.0), title="Tone")
+    Recording.objects.filter(pk=recording.pk).update(duration=2.0)  # as its probe left it
     Transcript.objects.update_or_create(
         recording=recording,
         defaults=dict(
@@ -165,11 +167,10 @@ def test_new_session_on_a_transcribed_recording_gets_its_duration(
     default_task_backend.clear()
     with django_capture_on_commit_callbacks(execute=True):
         session = make_session(home, title="Tone", language="en", recording=recording)
-    probes = [job for job in default_task_backend.results if job.task.func is probe_recording.func]
-    assert [job.args for job in probes] == [[recording.pk]]
-    assert probe_recording.call(recording.pk) == {"recording_id": recording.pk, "probed": True}
-    session.refresh_from_db()
-    assert session.duration == pytest.approx(2.0, abs=0.05)
+    assert [
+        job for job in default_task_backend.results if job.task.module_path.startswith("transcripts.")
+    ] == []
+    assert SessionPage.objects.get(pk=session.pk).duration == 2.0
 
 
 class LockedBackend(DummyBackend):

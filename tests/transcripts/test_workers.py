@@ -1,9 +1,10 @@
 """Several `manage.py db_worker` processes on one PostgreSQL queue: every job runs exactly once.
 
 Two real worker processes poll the real job table (django-tasks' database backend claims a
-row with SELECT ... FOR UPDATE SKIP LOCKED); the jobs are real `probe_recording` jobs
-(ffprobe on a real file), cheap enough to run dozens. Each worker's own log says which jobs
-it started, so a job run twice would show up there even if the job row were overwritten."""
+row with SELECT ... FOR UPDATE SKIP LOCKED); the jobs probe a real file and store its facts on
+the recording (the first step of a transcription run), cheap enough to run dozens. Each
+worker's own log says which jobs it started, so a job run twice would show up there even if
+the job row were overwritten."""
 
 import os
 import re
@@ -19,12 +20,15 @@ import pytest
 from django.conf import settings
 from django.db import connection, transaction
 from django.test import override_settings
+from django_tasks import task
 from django_tasks_db.models import DBTaskResult
 
+from library import media
 from library.models import Recording
 from tests.factories import generate_tone, make_recording
 from tests.shared_data import REPO, require_ffmpeg
-from transcripts.tasks import probe_recording
+from transcripts.pipeline import local_file
+from transcripts.recording_facts import apply_media_info
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -32,6 +36,15 @@ DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 JOBS = 24
 WORKERS = ("worker-1", "worker-2")
 STARTED = re.compile(r"Task id=(\S+) path=\S+ state=RUNNING")
+
+
+@task()
+def probe_recording(recording_id: int) -> dict:
+    """A real job the workers import from this module: ffprobe the file, store what it says."""
+    recording = Recording.objects.get(pk=recording_id)
+    with local_file(recording) as path:
+        apply_media_info(recording, path, media.probe(path))
+    return {"recording_id": recording_id, "probed": True}
 
 
 def database_url() -> str:
