@@ -9,6 +9,8 @@ from django.core.cache import cache
 from django.utils.http import http_date
 from wagtail.models import PageViewRestriction, ReferenceIndex
 
+from library.models import Recording, SessionPage
+from search.documents import POSTER_SPEC, session_document
 from tests.factories import make_home, make_image, make_private, make_recording, make_session
 
 pytestmark = pytest.mark.django_db
@@ -120,3 +122,36 @@ def test_only_image_files_are_served_from_media(client, home):
     make_session(title="Plain", slug="plain", poster=image)
     assert client.get("/media/original_images/../original_images/plain.jpg").status_code == 404
     assert client.get("/media/other/plain.jpg").status_code == 404
+
+
+def test_a_recordings_frame_shows_where_no_poster_was_chosen_and_an_editors_poster_wins(client, home):
+    """The machine-made frame lives on the recording (once); every surface shows it for a session
+    without a poster of its own, and an editor's choice overrides it. Hidden, it is not served."""
+    frame = make_image("poster-recording-1.jpg")
+    recording = make_recording(media_type="video", duration=754.0)
+    Recording.objects.filter(pk=recording.pk).update(poster=frame)  # as the probe stores it
+    plain = make_session(title="Plain", slug="plain", recording=recording)
+    chosen = make_image("chosen.jpg")
+    own = make_session(title="Own", slug="own", recording=recording, poster=chosen)
+    hidden = make_session(title="Hidden", slug="hidden", recording=make_recording(media_type="video"))
+    hidden_frame = make_image("poster-recording-2.jpg")
+    Recording.objects.filter(pk=hidden.recording_id).update(poster=hidden_frame)
+    make_private(hidden)
+
+    page = client.get("/plain/").content.decode()
+    assert frame.get_rendition("width-960").url in page and "12:34" in page  # the recording's duration
+    assert chosen.get_rendition("width-960").url in client.get("/own/").content.decode()
+    api = client.get(f"/api/v2/pages/{plain.pk}/").json()
+    assert api["duration"] == 754.0 and api["poster_thumbnail"]["url"].endswith(
+        frame.get_rendition("fill-480x270").url
+    )
+    assert (
+        session_document(SessionPage.objects.get(pk=own.pk)).poster_url
+        == chosen.get_rendition(POSTER_SPEC).url
+    )
+    catalogue = client.get("/sessies/").content.decode()
+    assert frame.get_rendition("fill-320x180").url in catalogue
+    assert chosen.get_rendition("fill-320x180").url in catalogue
+    assert client.get(frame.get_rendition("fill-480x270").url).status_code == 200
+    for url in (hidden_frame.file.url, hidden_frame.get_rendition("fill-480x270").url):
+        assert client.get(url).status_code == 404, url
