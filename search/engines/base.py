@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from search.engines.errors import EngineUnavailable as EngineUnavailable  # re-exported
 from search.engines.errors import QueryError
 from search.engines.errors import visitor_message as _
-from search.engines.matching import Matcher, QueryPlan, idf, plan_query
+from search.engines.matching import Matcher, MomentMatch, QueryPlan, idf, plan_query
 from search.engines.query_syntax import parse_query
 
 FACETS = ("theme", "speaker", "organisation", "event", "year", "language")
@@ -359,7 +359,7 @@ class SearchEngine(abc.ABC):
                 end=candidate.moment.end,
                 snippet_html="",  # written below for the moments shown
                 score=found.score,
-                at=spoken_at(candidate.moment, found.first),
+                at=spoken_at(candidate.moment, found),
             )
             snippets[id(hit)] = (matcher, candidate.moment.text, found)
             moments.setdefault(sid, []).append((found.score + 1e-6 * candidate.engine_score, hit))
@@ -488,10 +488,13 @@ def session_hit(
     )
 
 
-def spoken_at(moment: MomentDocument, first_char: int | None) -> float | None:
-    """When the word at ``first_char`` of the moment's text is said: the start of the word
-    (or, without word timings, of its segment) at or before it."""
-    if first_char is None or not moment.segment_starts:
+def spoken_at(moment: MomentDocument, found: MomentMatch) -> float | None:
+    """When the first word of the ``found`` stretch of the moment's text is said: the start
+    of the word (or, without word timings, of its segment) at or before it."""
+    if not moment.segment_starts:
+        return None
+    first_char = found.first  # found only now: finding a word's offset costs a regex scan
+    if first_char is None:
         return None
     starts = moment.segment_starts
     return max((seconds for offset, seconds in starts if offset <= first_char), default=starts[0][1])

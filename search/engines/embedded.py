@@ -116,6 +116,9 @@ def _fts_string(stems: list[str]) -> str:
     return '"' + " ".join(stems) + '"'
 
 
+NEAR_CACHE_LIMIT = 10_000  # words whose fuzzy variants a process keeps
+
+
 class Vocabulary:
     """The stems of one language's moments with their moment counts, read from fts5vocab.
 
@@ -128,11 +131,20 @@ class Vocabulary:
         self.by_length: dict[int, list[str]] = {}
         for term in self.documents:
             self.by_length.setdefault(len(term), []).append(term)
+        self._near: dict[tuple[str, int, int], list[str]] = {}  # one query asks several times
 
     def near(self, word: str, edits: int, limit: int = FUZZY_VARIANTS) -> list[str]:
         """Stems within ``edits`` of ``word`` (not itself), most frequent first."""
         if not edits:
             return []
+        key = (word, edits, limit)
+        if key not in self._near:
+            if len(self._near) > NEAR_CACHE_LIMIT:
+                self._near.clear()
+            self._near[key] = self._find_near(word, edits, limit)
+        return self._near[key]
+
+    def _find_near(self, word: str, edits: int, limit: int) -> list[str]:
         found = []
         for length in range(len(word) - edits, len(word) + edits + 1):
             pool = self.by_length.get(length)

@@ -24,15 +24,17 @@ module scores them, picks the stretch to link to and marks the words in the snip
 from __future__ import annotations
 
 import html
+import itertools
 import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+import numpy
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein, Prefix
 
-from search.analysis import _fold, stem, words
+from search.analysis import WORD, _fold, stem, words
 from search.engines.query_syntax import ParsedQuery
 
 # Weight of a word met in each way (an exact or stemmed match counts fully).
@@ -126,20 +128,41 @@ def compound_splits(word: str) -> list[tuple[str, str]]:
 # -- scoring one moment --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
 class Tokens:
-    """The words of one text: character offsets in the original, and each word's stem and
-    plain form (lower case, accents folded), as parallel tuples (cheap to build and scan);
-    ``keys`` pairs them, since what a word meets depends on both."""
+    """The words of one text: each word's stem and plain form (lower case, accents folded),
+    as parallel tuples (cheap to build and scan); ``keys`` pairs them, since what a word
+    meets depends on both. The words' character offsets in the original (``starts``,
+    ``ends``) are found only when asked for: only the moments shown need them."""
 
-    starts: tuple[int, ...]
-    ends: tuple[int, ...]
-    stems: tuple[str, ...]
-    plains: tuple[str, ...]
-    keys: tuple[tuple[str, str], ...]
+    __slots__ = ("text", "stems", "plains", "keys", "_offsets")
+
+    def __init__(self, text: str, keys: tuple[tuple[str, str], ...]):
+        self.text, self.keys = text, keys
+        self.stems, self.plains = zip(*keys, strict=True) if keys else ((), ())
+        self._offsets = None
 
     def __len__(self) -> int:
         return len(self.stems)
+
+    @property
+    def starts(self) -> tuple[int, ...]:
+        return self._found_offsets()[0]
+
+    @property
+    def ends(self) -> tuple[int, ...]:
+        return self._found_offsets()[1]
+
+    def start_of(self, j: int) -> int:
+        """Where word ``j`` begins (without finding the offsets of the words after it)."""
+        if self._offsets is not None:
+            return self._offsets[0][j]
+        return next(itertools.islice(WORD.finditer(self.text), j, None)).start()
+
+    def _found_offsets(self):
+        if self._offsets is None:
+            found = words(self.text)
+            self._offsets = (tuple([m.start() for m in found]), tuple([m.end() for m in found]))
+        return self._offsets
 
 
 # (stem, plain) of each written word, per language: words repeat, and a dictionary lookup
@@ -158,17 +181,11 @@ def _word_key(word: str, lang: str) -> tuple[str, str]:
 
 @lru_cache(maxsize=8192)
 def _tokens(text: str, lang: str) -> Tokens:
-    found = list(words(text))
-    known = _WORD_KEYS.get(lang) or {}
-    keys = tuple([known.get(w) or _word_key(w, lang) for w in (m.group() for m in found)])
-    stems, plains = zip(*keys, strict=True) if keys else ((), ())
-    return Tokens(
-        starts=tuple([m.start() for m in found]),
-        ends=tuple([m.end() for m in found]),
-        stems=stems,
-        plains=plains,
-        keys=keys,
-    )
+    written = WORD.findall(text or "")
+    keys = list(map(_WORD_KEYS.setdefault(lang, {}).get, written))
+    if None in keys:
+        keys = [key or _word_key(word, lang) for word, key in zip(written, keys, strict=True)]
+    return Tokens(text, tuple(keys))
 
 
 @dataclass
@@ -177,7 +194,15 @@ class MomentMatch:
     matched_terms: int  # terms met anywhere in the moment (or its session's context)
     complete: bool  # every term met
     marks: list[int] = field(default_factory=list)  # token indexes to mark
-    first: int | None = None  # character offset where the best stretch begins
+    tokens: Tokens | None = None
+    first_token: int | None = None  # where the best stretch begins
+
+    @property
+    def first(self) -> int | None:
+        """The character offset where the best stretch begins."""
+        if self.first_token is None or self.tokens is None:
+            return None
+        return self.tokens.start_of(self.first_token)
 
 
 # What one word (or a run of words starting there) meets: (term index, weight, words covered).
@@ -227,10 +252,10 @@ class Matcher:
         """What every word of ``tokens`` meets (an empty tuple for most)."""
         alone = self._alone
         try:
-            per_token = [alone[key] for key in tokens.keys]
+            per_token = list(map(alone.__getitem__, tokens.keys))
         except KeyError:  # words not prepared: learn them now
             self._learn(set(tokens.keys) - alone.keys())
-            per_token = [alone[key] for key in tokens.keys]
+            per_token = list(map(alone.__getitem__, tokens.keys))
         if self._special and not (
             self._special.isdisjoint(tokens.stems) and self._special.isdisjoint(tokens.plains)
         ):
@@ -265,41 +290,55 @@ class Matcher:
             self._learn(new)
 
     def _learn(self, keys: set[tuple[str, str]]) -> None:
-        """Work out what each of these (stem, plain) words meets by itself. Every comparison
-        runs in rapidfuzz over the whole batch; Python only sees the few words that meet."""
+        """Work out what each of these (stem, plain) words meets by itself. Every typed word
+        is compared with the whole batch in one rapidfuzz matrix per kind of comparison
+        (each word of the batch is converted once); Python only sees the few that meet."""
         keys = list(keys)
         stems = [s for s, _ in keys]
         plains = [p for _, p in keys]
-        sounds = None
         best: dict[int, dict[int, float]] = {}
 
         def offer(indexes, term: int, weight: float) -> None:
-            for index in indexes:
+            for index in indexes.tolist():
                 found = best.setdefault(index, {})
                 if weight > found.get(term, 0.0):
                     found[term] = weight
 
+        # (term, typed stem, edits allowed, weight) for every single typed word, and for two
+        # typed words that may have been transcribed as one ("mee zien" / "meezien").
+        wanted: list[tuple[tuple[int, ...], str, int, float]] = []
+        prefixes: list[tuple[int, str]] = []
         for i, (term, alternatives) in enumerate(zip(self.plan.terms, self._stems, strict=True)):
             for atom in alternatives:
-                if len(atom) != 1:
-                    continue
-                wanted = atom[0]
-                offer(_within(wanted, stems, 0), i, EXACT)
-                if term.prefix:
-                    offer(_starting(wanted, stems) + _starting(wanted, plains), i, PREFIX)
-                edits = self._edits[wanted]
-                if edits:
-                    if sounds is None:
-                        sounds = [sound(p) for p in plains]
-                    offer(
-                        _within(wanted, stems, edits) + _within(self._sounds[wanted], sounds, edits), i, FUZZY
-                    )
+                if len(atom) == 1:
+                    wanted.append(((i,), atom[0], self._edits[atom[0]], EXACT))
+                    if term.prefix:
+                        prefixes.append((i, atom[0]))
             joined = self._joined[i]
             if joined and not term.required:
-                # The visitor's two words, transcribed as one: "mee zien" / "meezien", "meezing".
-                near = _within(joined, stems, self._edits[joined])
-                offer(near, i, COMPOUND)
-                offer(near, i + 1, COMPOUND)
+                wanted.append(((i, i + 1), joined, self._edits[joined], COMPOUND))
+        if wanted and stems:
+            most = max(edits for *_, edits, _ in wanted)
+            typed = [word for _, word, _, _ in wanted]
+            apart = _distances(typed, stems, most)
+            sounds_apart = None
+            if any(edits for *_, edits, _ in wanted):
+                sounds = list(map(sound, plains))
+                sounds_apart = _distances([self._sounds.get(w, w) for w in typed], sounds, most)
+            for row, (terms, _, edits, weight) in enumerate(wanted):
+                distances = apart[row]
+                if weight == EXACT:
+                    offer(numpy.flatnonzero(distances == 0), terms[0], EXACT)
+                    if edits:
+                        near = (distances <= edits) | (sounds_apart[row] <= edits)
+                        offer(numpy.flatnonzero(near), terms[0], FUZZY)
+                else:
+                    for term in terms:
+                        offer(numpy.flatnonzero(distances <= edits), term, COMPOUND)
+        for i, prefix in prefixes:
+            for pool in (stems, plains):
+                shared = process.cdist([prefix], pool, scorer=Prefix.similarity, dtype=numpy.int32, workers=1)
+                offer(numpy.flatnonzero(shared[0] >= len(prefix)), i, PREFIX)
         self._alone.update(dict.fromkeys(keys, ()))
         for index, found in best.items():
             self._alone[keys[index]] = tuple((i, weight, 1) for i, weight in found.items())
@@ -356,9 +395,13 @@ class Matcher:
             score += COMPLETE_STRETCH_BONUS
         elif complete:
             score += COMPLETE_BONUS
-        first = tokens.starts[start_token] if start_token is not None else None
         return MomentMatch(
-            score=score, matched_terms=sum(1 for m in met if m), complete=complete, marks=marks, first=first
+            score=score,
+            matched_terms=sum(1 for m in met if m),
+            complete=complete,
+            marks=marks,
+            tokens=tokens,
+            first_token=start_token,
         )
 
     def _best_stretch(self, per_token, n: int):
@@ -458,28 +501,12 @@ def sound(word: str) -> str:
     return word
 
 
-def _within(word: str, pool: list[str], edits: int) -> list[int]:
-    """Indexes of the words of ``pool`` at most ``edits`` edits from ``word`` (0: equal)."""
-    if not pool:
-        return []
-    return [
-        index
-        for _, _, index in process.extract(
-            word, pool, scorer=Levenshtein.distance, score_cutoff=edits, limit=None
-        )
-    ]
-
-
-def _starting(prefix: str, pool: list[str]) -> list[int]:
-    """Indexes of the words of ``pool`` that begin with ``prefix``."""
-    if not pool:
-        return []
-    return [
-        index
-        for _, _, index in process.extract(
-            prefix, pool, scorer=Prefix.similarity, score_cutoff=len(prefix), limit=None
-        )
-    ]
+def _distances(words: list[str], pool: list[str], most: int):
+    """Edit distances of every word of ``words`` to every word of ``pool`` (a row per word);
+    anything beyond ``most`` reads ``most + 1``."""
+    return process.cdist(
+        words, pool, scorer=Levenshtein.distance, score_cutoff=most, dtype=numpy.int32, workers=1
+    )
 
 
 def mark_tokens(text: str, tokens: Tokens, marks: list[int], max_words: int | None) -> str:
