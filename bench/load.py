@@ -567,6 +567,7 @@ def main() -> int:
         LOCAL_HTTP="1",
         MEDIA_ROOT=str(work / "media"),
         STATIC_ROOT=str(work / "collected-static"),
+        CACHE_DIR=str(work / "cache"),
         SEARCH_EMBEDDED_PATH=str(work / "search-index.sqlite3"),
         DATABASE_URL=f"sqlite:///{work / 'db.sqlite3'}",
         SEARCH_ENGINE="embedded",
@@ -621,7 +622,7 @@ def run_target(name: str, plan: dict | None, base_env: dict, work: Path, audio: 
         with Server(name, port, serve, {**base_env, "PORT": str(port)}, log):
             return measure(name, port, plan, args)
     with PostgresAndOpenSearch(args.postgres_port, args.opensearch_port) as extra:
-        env = {**base_env, **extra, "MEDIA_ROOT": str(work / "media-pg")}
+        env = {**base_env, **extra, "MEDIA_ROOT": str(work / "media-pg"), "CACHE_DIR": str(work / "cache-pg")}
         setup = {**env, "TASKS_BACKEND": "django_tasks.backends.dummy.DummyBackend"}
         pg_plan = prepare(setup, work, audio, "postgres", args.sessions)
         with Server(name, port, serve, {**env, "PORT": str(port)}, log):

@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class LibraryConfig(AppConfig):
     name = "library"
     verbose_name = "Session library"
+
+    def ready(self):
+        from . import content_version
+
+        content_version.connect()

@@ -19,6 +19,16 @@ def _default_language():
     translation.deactivate()
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: a rolled-back test's pages leave no cached
+    fragment (the header's themes link, a transcript section) for the next one."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def editors_prefer_english():
     """Every user made in the test has chosen English for the admin (Account → Language), so

@@ -123,6 +123,10 @@ class CorrectTranscriptView(TranscriptAdminMixin, TemplateView):
                     ),
                     robust=True,  # the correction is saved; reindexing must not turn it into an error
                 )
+            elif ticked or all_checked:
+                # updated_at versions the segments: the session page's cached section (with its
+                # "checked N of M lines" notice) follows at once.
+                transcript.save(update_fields=["updated_at"])
         review = transcript.review()
         if reworded:
             message = ngettext(

@@ -1,13 +1,15 @@
 """Wagtail integration: the session page slots (caption track, interactive transcript), the
 Transcripts listing in the admin, and the transcript panel on a session's edit page."""
 
+import hashlib
+
 from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.ui.tables import Column, UpdatedAtColumn
@@ -25,9 +27,14 @@ LANGUAGE_LABELS = {"nl": "Nederlands", "en": "English"}
 
 
 def _transcript_of(page):
+    """The page's transcript, fetched once per page instance (both slots of one request ask)."""
     if not getattr(page, "recording_id", None):
         return None
-    return Transcript.objects.filter(recording_id=page.recording_id).first()
+    memo = getattr(page, "_transcript_memo", None)
+    if memo is None or memo[0] != page.recording_id:
+        memo = (page.recording_id, Transcript.objects.filter(recording_id=page.recording_id).first())
+        page._transcript_memo = memo
+    return memo[1]
 
 
 # -- session page slots (library's {% session_slot %}) ------------------------------------------
@@ -36,8 +43,8 @@ def _transcript_of(page):
 @hooks.register("session_page_tracks")
 def caption_track(request, page):
     transcript = _transcript_of(page)
-    if transcript is None or not transcript.is_shown:  # a re-run keeps the previous captions
-        return ""
+    if transcript is None or not _section(request, page, transcript)["shown"]:
+        return ""  # a re-run keeps the previous captions
     language = transcript.language or page.language
     return format_html(
         '<track kind="captions" src="{}" srclang="{}" label="{}" default>',
@@ -83,36 +90,56 @@ def interactive_transcript(request, page):
     transcript = _transcript_of(page)
     if transcript is None:
         return ""
-    # The segments there are, whatever a newer run is doing: they are replaced in one go.
-    done = transcript.is_shown
-    return render_to_string(
-        "transcripts/session_transcript.html",
-        {
-            "page": page,
-            "transcript": transcript,
-            "lines": _transcript_lines(transcript) if done else "",
-            "review": transcript.review() if done else None,
-            "downloads": _downloads(page) if done else [],
-        },
-        request=request,
-    )
+    return mark_safe(_section(request, page, transcript)["html"])
 
 
-# The lines of a 60-minute transcript are ~300 KB of HTML; they change only with the transcript,
-# whose updated_at moves with every change of its segments (a run, a correction). One day, so an
-# entry of a transcript that changed meanwhile is dropped in time.
-LINES_CACHE_SECONDS = 24 * 3600
+# The transcript section of a 60-minute recording is ~300 KB of HTML and a few queries (lines,
+# review counts); it changes only with the transcript, whose updated_at moves with every change
+# of its segments (a run, a correction, a line ticked as checked), with the page's title (the
+# download names) and with the visitor's language. Cached per all of those, in the cache every
+# web process shares (settings CACHES), so an editor's correction shows at once everywhere.
+# Only the page's own serve() renders it, after Wagtail's privacy check: a cached section is
+# never reached for a page the visitor may not see. One day, so entries of an old version go.
+SECTION_CACHE_SECONDS = 24 * 3600
+
+
+def _section_key(page, transcript) -> str:
+    title = hashlib.blake2s(page.title.encode(), digest_size=8).hexdigest()
+    version = transcript.updated_at.timestamp()
+    return f"transcript-section:{get_language()}:{page.pk}:{title}:{transcript.pk}:{version}"
+
+
+def _section(request, page, transcript) -> dict:
+    """{"shown": whether there are lines to show, "html": the rendered section}, cached."""
+    memo = getattr(page, "_transcript_section", None)
+    if memo is not None and memo[0] is transcript:
+        return memo[1]
+    key = _section_key(page, transcript)
+    section = cache.get(key)
+    if section is None:
+        # The segments there are, whatever a newer run is doing: they are replaced in one go.
+        done = transcript.is_shown
+        html = render_to_string(
+            "transcripts/session_transcript.html",
+            {
+                "page": page,
+                "transcript": transcript,
+                "lines": _transcript_lines(transcript) if done else "",
+                "review": transcript.review() if done else None,
+                "downloads": _downloads(page) if done else [],
+            },
+            request=request,
+        )
+        section = {"shown": done, "html": str(html)}
+        cache.set(key, section, SECTION_CACHE_SECONDS)
+    page._transcript_section = (transcript, section)
+    return section
 
 
 def _transcript_lines(transcript) -> str:
-    key = f"transcript-lines:{transcript.pk}:{transcript.updated_at.timestamp()}"
-    html = cache.get(key)
-    if html is None:
-        # Only what the lines show (not the word timings: decoding them was most of the cost).
-        rows = transcript.segments.order_by("index").values_list("index", "start", "end", "text")
-        html = transcript_lines(rows)
-        cache.set(key, str(html), LINES_CACHE_SECONDS)
-    return mark_safe(html)
+    # Only what the lines show (not the word timings: decoding them was most of the cost).
+    rows = transcript.segments.order_by("index").values_list("index", "start", "end", "text")
+    return transcript_lines(rows)
 
 
 # -- admin: the Transcripts listing ---------------------------------------------------------------

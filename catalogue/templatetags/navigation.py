@@ -3,9 +3,12 @@
 from dataclasses import dataclass
 
 from django import template
+from django.core.cache import cache
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from library import content_version
 from library.models import HomePage, ThemeIndexPage
 
 from ..views import catalogue_url
@@ -20,7 +23,20 @@ class NavItem:
     current: bool
 
 
+# The themes link needs three queries (site, index page, its restrictions) on every page; it
+# changes only with the pages (library/content_version.py), so it is cached under their version.
+
+
 def theme_index_url() -> str:
+    key = f"navigation:theme-index-url:{content_version.current()}:{get_language()}"
+    url = cache.get(key)
+    if url is None:
+        url = _theme_index_url()
+        cache.set(key, url, content_version.FRAGMENT_SECONDS)
+    return url
+
+
+def _theme_index_url() -> str:
     home = HomePage.of_default_site()
     if home is None:
         return ""

@@ -9,7 +9,7 @@ import os
 import sys
 
 from .base import *  # noqa: F403
-from .base import MIDDLEWARE, STATIC_ROOT, env_bool
+from .base import BASE_DIR, MIDDLEWARE, STATIC_ROOT, env_bool
 
 DEBUG = False
 
@@ -51,3 +51,19 @@ STORAGES = {
 # Before `collectstatic` has run there is no manifest: pages then link the plain names and
 # WhiteNoise finds them in the apps (slower, uncompressed), instead of every page failing.
 WHITENOISE_USE_FINDERS = not (STATIC_ROOT / "staticfiles.json").exists()
+
+# One cache every gunicorn process (and the admin's saves) share, so a fragment cached by one
+# process and dropped by another's change (a transcript correction, a page published) is gone
+# for all: on one machine a directory, no server to run (several web machines: point CACHE_DIR
+# at a shared disk, or use a shared cache server instead). It holds the session page's
+# transcript sections (~300 KB for 60 minutes) and small fragments; entries expire by themselves.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": os.environ.get("CACHE_DIR", str(BASE_DIR / "cache")),
+        "TIMEOUT": 24 * 3600,
+        # Beyond this many entries a write drops a third of them (the library's ~107 sessions
+        # in two languages need ~220 sections).
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    }
+}

@@ -4,7 +4,8 @@ from collections import Counter
 from datetime import date
 
 from django.db import models
-from django.utils.functional import cached_property
+from django.utils.functional import SimpleLazyObject, cached_property
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail import hooks
@@ -16,6 +17,7 @@ from wagtail.models import Orderable, Page, Site
 from wagtail.search import index
 from wagtailmedia.edit_handlers import MediaChooserPanel
 
+from .. import content_version
 from ..api_fields import AbsoluteURLField, AbsoluteURLsField, OrganisationsField, SpeakersField, ThemesField
 from ..blocks import ThemeBodyBlock, referenced_session_ids
 from ..deep_links import link_times
@@ -267,7 +269,10 @@ class SessionPage(Page):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["start_time"], context["clip_end"] = link_times(request.GET)
-        context["related_sessions"] = self.related_sessions()
+        # Read only when the cached facts fragment (templates/library/session_page.html) is stale.
+        context["related_sessions"] = SimpleLazyObject(self.related_sessions)
+        if not getattr(request, "is_preview", False):  # a draft's facts are never cached
+            context["facts_version"] = f"{content_version.current()}:{get_language()}"
         return context
 
 

@@ -199,6 +199,7 @@ def behind_nginx(django_db_setup, django_db_blocker, tmp_path_factory):
         MEDIA_ROOT=str(media_root),
         STATIC_ROOT=str(static_root),
         SEARCH_EMBEDDED_PATH=str(tmp_path / "search.sqlite3"),
+        CACHE_DIR=str(tmp_path / "cache"),
         RECORDINGS_ACCEL_REDIRECT=ACCEL_PREFIX,
         TASKS_BACKEND="django_tasks.backends.dummy.DummyBackend",
         WEB_BIND=f"127.0.0.1:{web_port}",

@@ -94,6 +94,24 @@ def test_related_sessions_share_a_visible_theme_or_speaker(client, home):
     assert "Hidden" not in html  # a private theme is not listed among the session's themes either
 
 
+def test_cached_facts_follow_changes_at_once(client, home):
+    """The facts and related sessions are cached per page (library/content_version.py): a session
+    made private, unpublished or a speaker renamed after the first render shows at once."""
+    this = make_session(home, title="This one", speakers=["Anouk"])
+    other = make_session(home, title="Same speaker", speakers=["Anouk"])
+    third = make_session(home, title="Also the speaker", speakers=["Anouk"])
+    html = client.get(this.url).content.decode()
+    assert other.url in html and third.url in html
+    make_private(other)
+    third.unpublish()
+    html = client.get(this.url).content.decode()
+    assert "Same speaker" not in html and "Also the speaker" not in html
+    speaker = this.speakers[0]
+    speaker.name = "Anouk de Vries"
+    speaker.save()
+    assert "Anouk de Vries" in client.get(this.url).content.decode()
+
+
 def transcribed(home, lines, title="Checked talk"):
     recording = make_recording(title="Talk")
     session = make_session(home, title=title, recording=recording)
@@ -117,7 +135,9 @@ def test_machine_notice_stays_until_every_line_is_checked(client, home):
     assert "Made automatically; it may contain mistakes." in html
     assert "An editor has checked 2 of 3 lines and corrected 1." in html
 
-    Segment.objects.filter(transcript__recording=session.recording).update(checked=True)
+    transcript = Transcript.objects.get(recording=session.recording)
+    transcript.segments.update(checked=True)
+    transcript.save(update_fields=["updated_at"])  # as the correction view does: a new version
     html = client.get(english_url(session)).content.decode()
     assert "Made automatically" not in html
     assert "Checked by an editor; 1 line corrected." in html

@@ -138,9 +138,13 @@ def test_editor_corrects_text_and_captions_follow(
         "segments-1-id": segments[1].pk,
         "segments-1-text": "Tot ziens.",
     }
+    before = client.get(english_url(session)).content.decode()  # the page caches its transcript
+    assert "Welkom bij de kennis maand." in before
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(edit_url, data)
     assert response.status_code == 302
+    page = client.get(english_url(session)).content.decode()  # the correction shows at once
+    assert "Welkom bij de Kennismaand." in page and "Welkom bij de kennis maand." not in page
     transcript.refresh_from_db()
     assert transcript.provenance == Transcript.Provenance.CORRECTED
     corrected = list(transcript.segments.order_by("index"))
