@@ -56,6 +56,8 @@ def make_client(
         # cluster is not helped by asking it again) and never on a single node.
         max_retries=len(hosts) - 1,
         retry_on_timeout=False,
+        # Connections kept per node: a rebuild sends its bulk requests on several at once.
+        pool_maxsize=8,
         **options,
     )
 
