@@ -6,6 +6,6 @@ class LibraryConfig(AppConfig):
     verbose_name = "Session library"
 
     def ready(self):
-        from . import content_version
+        from . import content_signals
 
-        content_version.connect()
+        content_signals.connect()

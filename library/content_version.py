@@ -8,15 +8,12 @@ one process (the admin) reaches all of them. It moves when the change is made an
 its transaction commits: a process that renders in between, still reading the old rows, caches
 them under a version nobody asks for afterwards. What a fragment holds must be the same for
 every visitor (the public visibility rule of library.access, never a per-request one); the page's
-own access check runs before any fragment is read."""
+own access check runs before any fragment is read. library/content_signals.py moves it."""
 
 import uuid
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save
-from wagtail.models import Page, PageViewRestriction, Site, get_page_models
-from wagtail.signals import page_published, page_unpublished, post_page_move
 
 KEY = "library:content-version"
 # A safety net: an entry of a version that a missed change should have moved lives this long.
@@ -36,18 +33,3 @@ def current() -> str:
 def bump(**_kwargs) -> None:
     cache.set(KEY, uuid.uuid4().hex, None)
     transaction.on_commit(lambda: cache.set(KEY, uuid.uuid4().hex, None))
-
-
-def connect() -> None:
-    from library.models import Event, Organisation, SessionPage, SessionSpeaker, Speaker, ThemeSession
-
-    # Per model, not for every sender: a receiver for all models would make every bulk delete
-    # (a transcript's segments) fetch its rows to signal them one by one.
-    models = [Page, *get_page_models(), PageViewRestriction, Site]
-    models += [Speaker, Organisation, Event, SessionSpeaker, ThemeSession]
-    for model in dict.fromkeys(models):
-        post_save.connect(bump, sender=model, dispatch_uid=f"content-version-{model._meta.label}-save")
-        post_delete.connect(bump, sender=model, dispatch_uid=f"content-version-{model._meta.label}-delete")
-    m2m_changed.connect(bump, sender=SessionPage.organisations.through, dispatch_uid="content-version-orgs")
-    for signal in (page_published, page_unpublished, post_page_move):
-        signal.connect(bump, dispatch_uid=f"content-version-{id(signal)}")
