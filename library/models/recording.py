@@ -71,7 +71,7 @@ class Recording(AbstractMedia):
 
     def session_language(self) -> str:
         """The language spoken in it, as the (first live) session using it says; "auto"
-        (detected among settings.WHISPER_LANGUAGES) when no session uses it yet."""
+        (detected among the WHISPER_LANGUAGES) when no session uses it yet."""
         session = self.sessions.order_by("-live", "pk").only("language").first()
         return (session.language if session else "") or "auto"
 
