@@ -41,17 +41,7 @@ from wagtail.models import Collection, Page, PageViewRestriction  # noqa: E402
 
 from catalogue import listing  # noqa: E402
 from catalogue.listing import POSTER_SPEC  # noqa: E402
-from library.models import (  # noqa: E402
-    Event,
-    HomePage,
-    Organisation,
-    Recording,
-    SessionPage,
-    SessionSpeaker,
-    Speaker,
-    ThemeIndexPage,
-    ThemeSession,
-)
+from library import models  # noqa: E402
 
 REQUESTS = [
     ("newest (default)", "/sessies/"),
@@ -83,19 +73,19 @@ def make_posters(count: int) -> list:
 def build(sessions: int, private: int, seed: int = 7) -> None:
     rng = random.Random(seed)
     call_command("migrate", verbosity=0)
-    home = HomePage.of_default_site()
+    home = models.HomePage.of_default_site()
     events = [
-        Event.objects.create(name=name, year=year)
+        models.Event.objects.create(name=name, year=year)
         for name in ("Kennismaand", "Data Summit")
         for year in range(2023, 2027)
     ]
-    organisations = [Organisation.named(f"Organisation {n:02d}") for n in range(60)]
-    speakers = [Speaker.named(f"Speaker {n:03d}", rng.choice(organisations)) for n in range(300)]
-    index = ThemeIndexPage.under(home)
+    organisations = [models.Organisation.named(f"Organisation {n:02d}") for n in range(60)]
+    speakers = [models.Speaker.named(f"Speaker {n:03d}", rng.choice(organisations)) for n in range(300)]
+    index = models.ThemeIndexPage.under(home)
     themes = [index.add_theme(f"Theme {n:02d}") for n in range(20)]
     posters = make_posters(50)
 
-    content_type = ContentType.objects.get_for_model(SessionPage)
+    content_type = ContentType.objects.get_for_model(models.SessionPage)
     home.refresh_from_db()  # the theme index is its first child; sessions come after it
     first = home.numchild + 1
     now = timezone.now()
@@ -126,9 +116,9 @@ def build(sessions: int, private: int, seed: int = 7) -> None:
         # One recording per session, holding its duration and (mostly) its poster frame; the
         # file is never read here.
         collection = Collection.get_first_root_node()
-        recordings = Recording.objects.bulk_create(
+        recordings = models.Recording.objects.bulk_create(
             [
-                Recording(
+                models.Recording(
                     title=f"Recording {n:05d}",
                     file="media/bench.mp3",
                     type="audio",
@@ -161,15 +151,15 @@ def build(sessions: int, private: int, seed: int = 7) -> None:
                 rows,
             )
         Page.objects.filter(pk=home.pk).update(numchild=home.numchild + sessions)
-        SessionSpeaker.objects.bulk_create(
+        models.SessionSpeaker.objects.bulk_create(
             [
-                SessionSpeaker(page_id=pk, speaker=speaker, sort_order=i)
+                models.SessionSpeaker(page_id=pk, speaker=speaker, sort_order=i)
                 for pk in ids
                 for i, speaker in enumerate(rng.sample(speakers, rng.randint(1, 3)))
             ],
             batch_size=2000,
         )
-        through = SessionPage.organisations.through
+        through = models.SessionPage.organisations.through
         through.objects.bulk_create(
             [
                 through(sessionpage_id=pk, organisation=org)
@@ -178,9 +168,9 @@ def build(sessions: int, private: int, seed: int = 7) -> None:
             ],
             batch_size=2000,
         )
-        ThemeSession.objects.bulk_create(
+        models.ThemeSession.objects.bulk_create(
             [
-                ThemeSession(theme=theme, session_id=pk, sort_order=0)
+                models.ThemeSession(theme=theme, session_id=pk, sort_order=0)
                 for pk in ids
                 for theme in rng.sample(themes, rng.randint(0, 2))
             ],
@@ -222,7 +212,7 @@ def main() -> None:
     args = parser.parse_args()
     started = time.perf_counter()
     build(args.sessions, args.private)
-    visible = SessionPage.objects.live().public().count()
+    visible = models.SessionPage.objects.live().public().count()
     print(
         f"built {args.sessions} sessions ({visible} visible, {args.private} private) in "
         f"{time.perf_counter() - started:.1f} s; SQLite at {WORK}"
