@@ -8,7 +8,8 @@ search cannot demand every word literally. The rules, for any Dutch or English t
   quoted phrases are always required and exact.
 * **A word meets its misheard forms.** A word meets another with the same stem; a word of
   four letters or more also meets one a letter or two away (``fuzziness``, as
-  Elasticsearch's AUTO: the model writes "krap" for "krab"); the last word
+  Elasticsearch's AUTO, counted on the word as typed, since a Dutch stem can be much
+  shorter: the model writes "krap" for "krab", "teksel" for "deksel"); the last word
   is also read as a prefix (people stop typing early); and compounds meet their parts
   (``mee zien`` meets ``meezien`` and its misheard ``meezing``; ``opendata`` meets
   ``open data``).
@@ -239,10 +240,12 @@ class Matcher:
         self._special = self._compound_heads | set(self._phrases)
         self._edits = {w: fuzziness(w) for alternatives in self._stems for atom in alternatives for w in atom}
         self._edits.update({w: fuzziness(w) for w in self._joined if w})
-        # The typed word (not its stem) as it sounds, keyed by its stem.
-        self._sounds = {
-            stem(w, lang): sound(_fold(w)) for term in plan.terms for atom in term.atoms for w in atom
-        }
+        # The typed word (not its stem) as it sounds, and the edits its written length allows,
+        # keyed by its stem: the model mishears whole words, and a Dutch stem can be much
+        # shorter than the word ("deksel" -> "dek"), which would leave "teksel" no edit at all.
+        typed_words = [w for term in plan.terms for atom in term.atoms for w in atom]
+        self._sounds = {stem(w, lang): sound(_fold(w.lower())) for w in typed_words}
+        self._said_edits = {stem(w, lang): fuzziness(_fold(w.lower())) for w in typed_words}
 
     def _term_weight(self, term: Term) -> float:
         return max(self.idf.get(w, 1.0) for atom in term.atoms for w in atom) if term.atoms else 1.0
@@ -304,33 +307,36 @@ class Matcher:
                 if weight > found.get(term, 0.0):
                     found[term] = weight
 
-        # (term, typed stem, edits allowed, weight) for every single typed word, and for two
-        # typed words that may have been transcribed as one ("mee zien" / "meezien").
-        wanted: list[tuple[tuple[int, ...], str, int, float]] = []
+        # (terms, typed stem, edits allowed between stems, between the words as said, weight)
+        # for every single typed word, and for two typed words that may have been
+        # transcribed as one ("mee zien" / "meezien").
+        wanted: list[tuple[tuple[int, ...], str, int, int, float]] = []
         prefixes: list[tuple[int, str]] = []
         for i, (term, alternatives) in enumerate(zip(self.plan.terms, self._stems, strict=True)):
             for atom in alternatives:
                 if len(atom) == 1:
-                    wanted.append(((i,), atom[0], self._edits[atom[0]], EXACT))
+                    edits = self._edits[atom[0]]
+                    wanted.append(((i,), atom[0], edits, max(edits, self._said_edits[atom[0]]), EXACT))
                     if term.prefix:
                         prefixes.append((i, atom[0]))
             joined = self._joined[i]
             if joined and not term.required:
-                wanted.append(((i, i + 1), joined, self._edits[joined], COMPOUND))
+                edits = self._edits[joined]
+                wanted.append(((i, i + 1), joined, edits, edits, COMPOUND))
         if wanted and stems:
-            most = max(edits for *_, edits, _ in wanted)
-            typed = [word for _, word, _, _ in wanted]
+            most = max(max(edits, said) for _, _, edits, said, _ in wanted)
+            typed = [word for _, word, _, _, _ in wanted]
             apart = _distances(typed, stems, most)
             sounds_apart = None
-            if any(edits for *_, edits, _ in wanted):
+            if any(said for _, _, _, said, _ in wanted):
                 sounds = list(map(sound, plains))
                 sounds_apart = _distances([self._sounds.get(w, w) for w in typed], sounds, most)
-            for row, (terms, _, edits, weight) in enumerate(wanted):
+            for row, (terms, _, edits, said, weight) in enumerate(wanted):
                 distances = apart[row]
                 if weight == EXACT:
                     offer(numpy.flatnonzero(distances == 0), terms[0], EXACT)
-                    if edits:
-                        near = (distances <= edits) | (sounds_apart[row] <= edits)
+                    if said:
+                        near = (distances <= edits) | (sounds_apart[row] <= said)
                         offer(numpy.flatnonzero(near), terms[0], FUZZY)
                 else:
                     for term in terms:
