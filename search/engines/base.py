@@ -402,7 +402,7 @@ class SearchEngine(abc.ABC):
         return hits
 
     def _matchers(self, plan: QueryPlan, languages) -> dict[str, Matcher]:
-        words = sorted({w for term in plan.terms for atom in term.atoms for w in atom})
+        words = plan.words
         matchers = {}
         for lang in languages:
             count, frequencies = self._frequencies(words, lang)

@@ -97,6 +97,11 @@ class QueryPlan:
     def is_empty(self) -> bool:
         return not self.terms
 
+    @property
+    def words(self) -> list[str]:
+        """Every word the visitor typed (loose or in a phrase), once, sorted."""
+        return sorted({w for term in self.terms for atom in term.atoms for w in atom})
+
 
 def plan_query(parsed: ParsedQuery, prefix_last: bool = True) -> QueryPlan:
     terms: list[Term] = []

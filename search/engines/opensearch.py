@@ -575,7 +575,9 @@ class OpenSearchEngine(SearchEngine):
         """Indexed terms a few edits from each word that may be misheard, per language: one
         term-suggester request for the whole query, as the embedded engine reads its
         vocabulary. (``fuzziness`` on every match clause had OpenSearch expand the same
-        words once per field, kind and language: 0.5 s a query on a four-session index.)"""
+        words once per field, kind and language: 0.5 s a query on a four-session index.)
+        The same request counts the query's words per language for the ranking
+        (``_frequencies``), so that a search makes one round trip less per language."""
         words = {w for term in plan.terms for atom in term.atoms if len(atom) == 1 for w in atom}
         words |= {t.joined_with_next for t in plan.terms if t.joined_with_next}
         variants: dict[tuple[str, str], list[str]] = {}
@@ -586,32 +588,41 @@ class OpenSearchEngine(SearchEngine):
                 if kept and now - kept[0] < FREQUENCY_SECONDS:
                     variants[(lang, word)] = kept[1]
         words = sorted({w for w in words if fuzziness(w)} - {w for _, w in variants})
-        if not words:
+        typed = plan.words  # as SearchEngine._matchers asks for their counts
+        uncounted = [lang for lang in ANALYSIS_LANGUAGES if self._kept_frequencies(lang, typed) is None]
+        if not words and not uncounted:
             return variants
-        suggest = {
-            f"w{i}_{lang}": {
-                "text": word,
-                "term": {
-                    "field": f"text_{lang}",
-                    "suggest_mode": "always",
-                    "max_edits": fuzziness(word),
-                    "prefix_length": 0,  # the model mishears first letters too (deksel/teksel)
-                    "min_word_length": 1,
-                    # Also for words in up to 99 % of the moments (by default only words
-                    # in under 1 % get suggestions), looking at more candidates.
-                    "max_term_freq": 0.99,
-                    "max_inspections": 20,
-                    "size": FUZZY_VARIANTS,
-                    "sort": "frequency",
-                },
+        body: dict = {"size": 0}
+        if words:
+            body["suggest"] = {
+                f"w{i}_{lang}": {
+                    "text": word,
+                    "term": {
+                        "field": f"text_{lang}",
+                        "suggest_mode": "always",
+                        "max_edits": fuzziness(word),
+                        "prefix_length": 0,  # the model mishears first letters too (deksel/teksel)
+                        "min_word_length": 1,
+                        # Also for words in up to 99 % of the moments (by default only words
+                        # in under 1 % get suggestions), looking at more candidates.
+                        "max_term_freq": 0.99,
+                        "max_inspections": 20,
+                        "size": FUZZY_VARIANTS,
+                        "sort": "frequency",
+                    },
+                }
+                for i, word in enumerate(words)
+                for lang in ANALYSIS_LANGUAGES
             }
-            for i, word in enumerate(words)
-            for lang in ANALYSIS_LANGUAGES
-        }
-        try:
-            raw = self.client.search(index=self.alias, body={"size": 0, "suggest": suggest})
-        except dsl.NotFoundError:
-            return {}
+        if uncounted:
+            body["aggs"] = {f"count_{lang}": _frequency_agg(typed, lang) for lang in uncounted}
+        with self._reachable():
+            try:
+                raw = self.client.search(index=self.alias, body=body)
+            except dsl.NotFoundError:
+                return {}
+        for lang in uncounted:
+            self._keep_frequencies(lang, typed, _counted(raw["aggregations"][f"count_{lang}"]))
         if len(_variant_cache) > 10_000:
             _variant_cache.clear()
         for i, word in enumerate(words):
@@ -666,31 +677,30 @@ class OpenSearchEngine(SearchEngine):
 
     def _frequencies(self, words: list[str], lang: str) -> tuple[int, dict[str, int]]:
         """Moments of the language, and in how many each word occurs (analysed as indexed)."""
-        key = (self.alias, lang, tuple(words))
-        kept = _frequency_cache.get(key)
-        if kept and time.monotonic() - kept[0] < FREQUENCY_SECONDS:
-            return kept[1]
-        search = (
-            dsl.Search(using=self.client, index=self.alias)
-            .filter("term", kind="moment")
-            .filter("term", analysis=lang)
-            .extra(size=0, track_total_hits=True)
-        )
-        if words:
-            search.aggs.bucket(
-                "words", "filters", filters={w: dsl.Q("match", **{f"text_{lang}": w}) for w in words}
-            )
+        kept = self._kept_frequencies(lang, words)
+        if kept is not None:
+            return kept
         with self._reachable():
             try:
-                raw = search.execute().to_dict()
+                raw = self.client.search(
+                    index=self.alias, body={"size": 0, "aggs": {"count": _frequency_agg(words, lang)}}
+                )
             except dsl.NotFoundError:
                 return 0, {}
-        buckets = raw.get("aggregations", {}).get("words", {}).get("buckets", {})
-        found = (int(raw["hits"]["total"]["value"]), {w: int(b["doc_count"]) for w, b in buckets.items()})
+        found = _counted(raw["aggregations"]["count"])
+        self._keep_frequencies(lang, words, found)
+        return found
+
+    def _kept_frequencies(self, lang: str, words) -> tuple[int, dict[str, int]] | None:
+        kept = _frequency_cache.get((self.alias, lang, tuple(words)))
+        if kept and time.monotonic() - kept[0] < FREQUENCY_SECONDS:
+            return kept[1]
+        return None
+
+    def _keep_frequencies(self, lang: str, words, found: tuple[int, dict[str, int]]) -> None:
         if len(_frequency_cache) > 10_000:
             _frequency_cache.clear()
-        _frequency_cache[key] = (time.monotonic(), found)
-        return found
+        _frequency_cache[(self.alias, lang, tuple(words))] = (time.monotonic(), found)
 
     # -- query building --------------------------------------------------------------
 
@@ -732,6 +742,19 @@ class OpenSearchEngine(SearchEngine):
 FREQUENCY_SECONDS = 30.0
 _frequency_cache: dict[tuple, tuple[float, tuple[int, dict[str, int]]]] = {}
 _variant_cache: dict[tuple[str, str, str], tuple[float, list[str]]] = {}
+
+
+def _frequency_agg(words: list[str], lang: str) -> dict:
+    """Counts the moments of ``lang``, and those holding each of ``words``."""
+    agg: dict = {"filter": {"bool": {"filter": [{"term": {"kind": "moment"}}, {"term": {"analysis": lang}}]}}}
+    if words:
+        agg["aggs"] = {"words": {"filters": {"filters": {w: {"match": {f"text_{lang}": w}} for w in words}}}}
+    return agg
+
+
+def _counted(agg: dict) -> tuple[int, dict[str, int]]:
+    buckets = agg.get("words", {}).get("buckets", {})
+    return int(agg["doc_count"]), {w: int(b["doc_count"]) for w, b in buckets.items()}
 
 
 def _candidate(hit: dict) -> Candidate:
