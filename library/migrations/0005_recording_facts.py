@@ -18,7 +18,16 @@ def machine_poster_recording(image) -> int | None:
     return int(match.group(1)) if match else None
 
 
+def checks_now(schema_editor):
+    """PostgreSQL defers foreign-key checks to the commit, and refuses this migration's schema
+    changes (the new field's index, the dropped column) while row changes await their checks
+    ("pending trigger events"): check each row change as it is made instead."""
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
 def facts_to_recordings(apps, schema_editor):
+    checks_now(schema_editor)
     Recording = apps.get_model("library", "Recording")
     SessionPage = apps.get_model("library", "SessionPage")
     Revision = apps.get_model("wagtailcore", "Revision")
@@ -52,6 +61,7 @@ def facts_to_recordings(apps, schema_editor):
 def facts_to_pages(apps, schema_editor):
     """Back: every session copies its recording's duration, and its poster frame when it has
     no poster of its own (the revisions keep what they hold)."""
+    checks_now(schema_editor)
     Recording = apps.get_model("library", "Recording")
     SessionPage = apps.get_model("library", "SessionPage")
     for recording in Recording.objects.exclude(duration=0, poster__isnull=True):
