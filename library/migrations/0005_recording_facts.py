@@ -73,9 +73,8 @@ def facts_to_pages(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    # Each operation in a transaction of its own: on PostgreSQL a schema change after the data
-    # step's updates, in one transaction, fails ("cannot CREATE INDEX ... pending trigger events").
-    atomic = False
+    # One transaction (all or nothing): checks_now() lets PostgreSQL change the schema after
+    # the data step in it.
 
     dependencies = [
         ("library", "0004_verbose_names"),
