@@ -31,14 +31,16 @@ def _searchable(session_id: int):
     )
 
 
-def _keep_pending(session_id: int, action: str, error: Exception) -> None:
-    change, created = PendingIndexChange.objects.get_or_create(
-        session_id=session_id, defaults={"action": action}
-    )
+def _keep(session_id: int, action: str, last_error: str) -> None:
+    change, _ = PendingIndexChange.objects.get_or_create(session_id=session_id, defaults={"action": action})
     change.action = action
     change.attempts += 1
-    change.last_error = str(error)[:2000]
+    change.last_error = last_error[:2000]
     change.save()
+
+
+def _keep_pending(session_id: int, action: str, error: Exception) -> None:
+    _keep(session_id, action, str(error))
     logger.warning(
         "Search engine unavailable; %s of session %s kept for retry: %s", action, session_id, error
     )
@@ -49,11 +51,7 @@ def keep_for_retry(session_id: int, error: Exception) -> None:
     decides whether to index or remove it (it re-reads the database)."""
     visible = visible_sessions().filter(pk=session_id).exists()
     action = PendingIndexChange.Action.INDEX if visible else PendingIndexChange.Action.REMOVE
-    change, _ = PendingIndexChange.objects.get_or_create(session_id=session_id, defaults={"action": action})
-    change.action = action
-    change.attempts += 1
-    change.last_error = f"not queued: {error}"[:2000]
-    change.save()
+    _keep(session_id, action, f"not queued: {error}")
 
 
 def index_session(session_id: int, *, drain: bool = True) -> str:

@@ -329,7 +329,7 @@ class Matcher:
                 edits = self._edits[joined]
                 wanted.append(((i, i + 1), joined, edits, edits, COMPOUND))
         if wanted and stems:
-            most = max(max(edits, said) for _, _, edits, said, _ in wanted)
+            most = max(said for _, _, _, said, _ in wanted)  # said >= edits in every row
             typed = [word for _, word, _, _, _ in wanted]
             apart = _distances(typed, stems, most)
             sounds_apart = None

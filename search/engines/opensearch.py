@@ -616,11 +616,10 @@ class OpenSearchEngine(SearchEngine):
             }
         if uncounted:
             body["aggs"] = {f"count_{lang}": _frequency_agg(typed, lang) for lang in uncounted}
-        with self._reachable():
-            try:
-                raw = self.client.search(index=self.alias, body=body)
-            except dsl.NotFoundError:
-                return {}
+        try:  # called by _read, inside _reachable()
+            raw = self.client.search(index=self.alias, body=body)
+        except dsl.NotFoundError:
+            return {}
         for lang in uncounted:
             self._keep_frequencies(lang, typed, _counted(raw["aggregations"][f"count_{lang}"]))
         if len(_variant_cache) > 10_000:
