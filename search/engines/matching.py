@@ -290,9 +290,8 @@ class Matcher:
     def prepare(self, texts) -> None:
         """Learn the words of all these texts at once (the moments about to be matched):
         one batch of fuzzy comparisons instead of one per moment."""
-        keys = set()
-        for text in texts:
-            keys.update(_tokens(text, self.lang).keys)
+        lang = self.lang
+        keys = set(itertools.chain.from_iterable(_tokens(text, lang).keys for text in texts))
         new = keys - self._alone.keys()
         if new:
             self._learn(new)
@@ -334,8 +333,7 @@ class Matcher:
             apart = _distances(typed, stems, most)
             sounds_apart = None
             if any(said for _, _, _, said, _ in wanted):
-                sounds = list(map(sound, plains))
-                sounds_apart = _distances([self._sounds.get(w, w) for w in typed], sounds, most)
+                sounds_apart = _distances([self._sounds.get(w, w) for w in typed], sounds(plains), most)
             for row, (terms, _, edits, said, weight) in enumerate(wanted):
                 distances = apart[row]
                 if weight == EXACT:
@@ -376,7 +374,7 @@ class Matcher:
         n = len(self.plan.terms)
         per_token = self._per_token(tokens)
         best_anywhere = [0.0] * n
-        for found in per_token:
+        for found in filter(None, per_token):
             for i, weight, _ in found:
                 if weight > best_anywhere[i]:
                     best_anywhere[i] = weight
@@ -499,9 +497,31 @@ _SOUNDS = [
 _DOUBLE = re.compile(r"(.)\1+")
 
 
-@lru_cache(maxsize=500_000)
+# Sounds already worked out: a plain dict, since a query looks up a thousand words or more
+# at once (``sounds``) and lru_cache's per-call cost was most of that.
+_SOUND_OF: dict[str, str] = {}
+SOUNDS_LIMIT = 500_000
+
+
+def sounds(plains: list[str]) -> list[str]:
+    """``sound`` of each of these words."""
+    found = list(map(_SOUND_OF.get, plains))
+    if None in found:
+        found = [said or sound(word) for word, said in zip(plains, found, strict=True)]
+    return found
+
+
 def sound(word: str) -> str:
     """A word as it sounds (roughly): the key by which misheard spellings meet."""
+    said = _SOUND_OF.get(word)
+    if said is None:
+        if len(_SOUND_OF) > SOUNDS_LIMIT:
+            _SOUND_OF.clear()
+        said = _SOUND_OF[word] = _sound(word)
+    return said
+
+
+def _sound(word: str) -> str:
     for written, said in _SOUNDS:
         word = word.replace(written, said)
     word = _DOUBLE.sub(r"\1", word)
