@@ -18,6 +18,13 @@ Targets (one after the other; only one runs at a time):
   postgres   `scripts/serve.sh` on PostgreSQL (scripts/postgres.sh) and OpenSearch
              (search-node/start.sh)
 
+Setup queues what the site's own handlers queue for a new library (index jobs, the rendering
+of every session page into the cache by library/tasks.py); the serve and postgres targets'
+task worker runs all of it before the visitors come, as a deployed library has long done, so
+what is measured is a library whose pages the worker has rendered. Searches say in
+Server-Timing whether their answer came from the search cache: the hit rate and the CPU of
+cached and uncached searches are printed apart.
+
 Per target and kind it prints req/s, client-side p50/p95/max (what the visitor waits, queueing
 in the server included), server time p50/p95 (Django's own time, from the Server-Timing header
 ops/server_timing.py sets), the CPU time p50/p95 those requests used (the same header: what a
@@ -152,6 +159,9 @@ def build_library(plan_path: Path, audio: Path, sessions: int = SESSIONS) -> Non
             Transcript.objects.filter(pk=transcript.pk).update(
                 status=Transcript.Status.DONE,
                 language=language,
+                # As a finished run of this file in this language: nothing to transcribe again.
+                source_file=recording.file_signature(),
+                requested_language=language,
                 provenance=Transcript.Provenance.MACHINE,
                 engine="bench",
                 model_name="synthetic",
@@ -277,6 +287,8 @@ class Stats:
     server_ms: dict[str, list[float]] = field(default_factory=lambda: {k: [] for k in KINDS})
     cpu_ms: dict[str, list[float]] = field(default_factory=lambda: {k: [] for k in KINDS})
     errors: dict[str, Counter] = field(default_factory=lambda: {k: Counter() for k in KINDS})
+    # CPU ms of the requests whose answer came from the search cache ("hit") or not ("miss").
+    cache_cpu_ms: dict[str, list[float]] = field(default_factory=lambda: {"hit": [], "miss": []})
 
 
 def _server_ms(headers: dict[str, str], metric: str = "app") -> float | None:
@@ -285,6 +297,15 @@ def _server_ms(headers: dict[str, str], metric: str = "app") -> float | None:
         name, _, rest = part.strip().partition(";")
         if name == metric and rest.startswith("dur="):
             return float(rest[4:])
+    return None
+
+
+def _cache_outcome(headers: dict[str, str]) -> str | None:
+    """``hit`` or ``miss`` from ``Server-Timing: cache;desc=...`` (search/service.py), if said."""
+    for part in headers.get("server-timing", "").split(","):
+        name, _, rest = part.strip().partition(";")
+        if name == "cache" and rest.startswith("desc="):
+            return rest[5:]
     return None
 
 
@@ -319,6 +340,8 @@ async def visitor(port, plan, seed, counted_from, deadline, think, stats: Stats)
                 stats.server_ms[kind].append(server)
             if (cpu := _server_ms(answer, "cpu")) is not None:
                 stats.cpu_ms[kind].append(cpu)
+                if (outcome := _cache_outcome(answer)) in stats.cache_cpu_ms:
+                    stats.cache_cpu_ms[outcome].append(cpu)
             if error:
                 stats.errors[kind][error] += 1
         if think > 0:
@@ -504,6 +527,14 @@ def report(results: dict[str, tuple[Stats, float]], args) -> bool:
                 + (f"  {dict(stats.errors[kind])}" if errors else "")
             )
         print(f"{LABELS[name]:<40} {'all':<8} {total / seconds:>7.1f}{capacity(stats)}")
+        hits, misses = stats.cache_cpu_ms["hit"], stats.cache_cpu_ms["miss"]
+        if hits or misses:
+            print(
+                f"{'':<40} search answers from the cache: {len(hits)} of {len(hits) + len(misses)} "
+                f"({100 * len(hits) / (len(hits) + len(misses)):.0f} %); CPU p50/p95 cached "
+                f"{_pct(hits, 50):.1f}/{_pct(hits, 95):.1f} ms, uncached {_pct(misses, 50):.1f}/"
+                f"{_pct(misses, 95):.1f} ms"
+            )
     print()
     for name, (stats, _) in results.items():
         errors = sum(sum(c.values()) for c in stats.errors.values())
@@ -581,8 +612,11 @@ def main() -> int:
     for key, value in (("WEB_WORKERS", args.web_workers), ("WEB_THREADS", args.web_threads)):
         if value:
             base_env[key] = value
-    # Setup never queues work for the task worker (no transcription of the synthetic recordings).
-    setup_env = {**base_env, "TASKS_BACKEND": "django_tasks.backends.dummy.DummyBackend"}
+    # Setup queues what the site's own handlers queue for a new library (index jobs, the
+    # rendering of the session pages into the cache) into the database queue; the target's task
+    # worker runs it before the visitors come (wait_for_worker). The transcripts look like
+    # finished runs of their file, so nothing is transcribed.
+    setup_env = base_env
     results: dict[str, tuple[Stats, float]] = {}
     failed: dict[str, str] = {}
     try:
@@ -623,13 +657,31 @@ def run_target(name: str, plan: dict | None, base_env: dict, work: Path, audio: 
             return measure(name, port, plan, args)
     with PostgresAndOpenSearch(args.postgres_port, args.opensearch_port) as extra:
         env = {**base_env, **extra, "MEDIA_ROOT": str(work / "media-pg"), "CACHE_DIR": str(work / "cache-pg")}
-        setup = {**env, "TASKS_BACKEND": "django_tasks.backends.dummy.DummyBackend"}
-        pg_plan = prepare(setup, work, audio, "postgres", args.sessions)
+        pg_plan = prepare(env, work, audio, "postgres", args.sessions)
         with Server(name, port, serve, {**env, "PORT": str(port)}, log):
             return measure(name, port, pg_plan, args)
 
 
+def wait_for_worker(name: str, port: int, limit_s: float = 900) -> None:
+    """Until the target's task worker has run every queued job (the health endpoint's queue):
+    a deployed library has rendered its pages into the cache long before the visitors come."""
+    started = time.monotonic()
+    while time.monotonic() - started < limit_s:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=30) as answer:
+            workers = json.load(answer)["checks"]["workers"]
+        if workers.get("queue_length") == 0 and workers.get("running") == 0:
+            print(
+                f"{name}: task worker done with setup's jobs in {time.monotonic() - started:.0f} s",
+                flush=True,
+            )
+            return
+        time.sleep(2)
+    raise SystemExit(f"{name}: the task worker did not empty its queue in {limit_s:.0f} s")
+
+
 def measure(name: str, port: int, plan: dict, args) -> tuple[Stats, float]:
+    if name != "runserver":  # `make run`'s dev server has no worker (nor a shared cache)
+        wait_for_worker(name, port)
     print(f"{name}: {args.visitors} visitors for {args.duration:.0f} s", flush=True)
     return asyncio.run(run_load(port, plan, args.visitors, args.duration, args.warmup, args.think))
 

@@ -8,9 +8,11 @@ page for one request (an editor or a visitor who gave a theme's password). Speak
 organisations and images are visible only through a visible page."""
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
 from django.db.models import Q
 from wagtail.models import Page, ReferenceIndex
 
+from library import content_version
 from library.models import Organisation, SessionPage, Speaker, ThemePage
 
 
@@ -23,6 +25,29 @@ def visible_sessions():
 def visible_themes():
     """The theme pages any visitor may see: live and public."""
     return ThemePage.objects.visible()
+
+
+def visible_session_ids() -> frozenset[int]:
+    """The ids of ``visible_sessions()``, read once per content version (library/content_version.py:
+    it moves with every change of a page, its privacy or its place, at the change and again on
+    commit) from the cache every process shares. A search asks for them on every request."""
+    return _per_content_version("sessions", lambda: visible_sessions().values_list("pk", flat=True))
+
+
+def visible_theme_titles() -> frozenset[str]:
+    """The titles of ``visible_themes()``, read as ``visible_session_ids``."""
+    return _per_content_version("themes", lambda: visible_themes().values_list("title", flat=True))
+
+
+def _per_content_version(name: str, read) -> frozenset:
+    # The version is read before the rows: rows read while a change commits are kept under the
+    # version it moved away from, which nobody asks for afterwards.
+    key = f"library:visible-{name}:{content_version.current()}"
+    found = cache.get(key)
+    if found is None:
+        found = frozenset(read())
+        cache.set(key, found, content_version.FRAGMENT_SECONDS)
+    return found
 
 
 def visible_speakers():

@@ -1,11 +1,19 @@
-"""The changes that move the library's content version (library/content_version.py)."""
+"""The changes that move the library's content version (library/content_version.py); each one
+also queues the worker's re-render of the session pages (library/tasks.py), so the fragments
+cached under the new version are there before a visitor asks."""
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from wagtail.models import Page, PageViewRestriction, Site, get_page_models
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
-from .content_version import bump
+from . import content_version
 from .models import Event, Organisation, SessionPage, SessionSpeaker, Speaker, ThemeSession
+from .tasks import schedule_warming
+
+
+def bump(**_kwargs) -> None:
+    content_version.bump()
+    schedule_warming()  # every page: facts and related sessions read other pages too
 
 
 def connect() -> None:

@@ -1,8 +1,10 @@
 """Keeping the search index in step with the database: index or remove one session,
 retry the outbox (PendingIndexChange), rebuild everything.
 
-Domain code only: nothing here enqueues a job. search/tasks.py runs these functions in the
-background, search/handlers.py (and the search page's retry nudge) enqueue those tasks."""
+Every write moves the index generation, which the cached search answers are kept under
+(search/results_cache.py). Domain code only: nothing here enqueues a job. search/tasks.py runs
+these functions in the background, search/handlers.py (and the search page's retry nudge)
+enqueue those tasks."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import logging
 from collections.abc import Callable
 
 from library.access import visible_sessions
+from search import results_cache
 from search.documents import all_documents, searchable_sessions, session_document
 from search.engines import get_engine
 from search.engines.base import EngineUnavailable
@@ -70,6 +73,8 @@ def index_session(session_id: int, *, drain: bool = True) -> str:
     except EngineUnavailable as error:
         _keep_pending(session_id, action, error)
         raise
+    finally:  # a write that failed half-way may have changed the index all the same
+        results_cache.bump_generation()
     PendingIndexChange.objects.filter(session_id=session_id).delete()
     if drain:
         retry_pending(limit=DRAIN_BATCH)
@@ -83,6 +88,8 @@ def remove_session(session_id: int) -> None:
     except EngineUnavailable as error:
         _keep_pending(session_id, PendingIndexChange.Action.REMOVE, error)
         raise
+    finally:
+        results_cache.bump_generation()
     PendingIndexChange.objects.filter(session_id=session_id).delete()
 
 
@@ -117,6 +124,9 @@ def rebuild(progress: Callable[[int, int], None] | None = None) -> int:
             if progress:
                 progress(done, total)
 
-    count = get_engine().rebuild(documents())
+    try:
+        count = get_engine().rebuild(documents())
+    finally:
+        results_cache.bump_generation()
     PendingIndexChange.objects.filter(pk__lte=started).delete()
     return count

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from library.access import visible_sessions, visible_themes
+from library.access import visible_session_ids, visible_theme_titles
+from search import results_cache
 from search.engines import get_engine
 from search.engines.base import FACETS, EngineUnavailable, QueryError, SearchQuery, SearchResults
 from search.indexing import index_session, keep_for_retry, rebuild, remove_session, retry_pending
@@ -29,6 +32,7 @@ __all__ = [
     "rebuild",
     "remove_session",
     "retry_pending",
+    "cached_search",
     "search",
 ]
 
@@ -54,12 +58,21 @@ def parse_filters(params) -> dict[str, list[str]]:
 def search(
     query_text: str, filters: dict[str, list[str]] | None = None, page: int = 1, per_page: int = PER_PAGE
 ) -> SearchResults:
-    """Search for visitors. Raises QueryError (message for people) or EngineUnavailable;
-    every call is logged in QueryLog.
+    """Search for visitors (see ``cached_search``)."""
+    return cached_search(query_text, filters, page, per_page)[0]
+
+
+def cached_search(
+    query_text: str, filters: dict[str, list[str]] | None = None, page: int = 1, per_page: int = PER_PAGE
+) -> tuple[SearchResults, str]:
+    """Search for visitors; also say whether the answer came from the cache ("hit", "miss",
+    or "" when the cache is off: the views put it in Server-Timing). Raises QueryError (message
+    for people) or EngineUnavailable; every call is logged in QueryLog.
 
     The engine is told which sessions the database says a visitor may see and applies
     that inside its query, so hits, totals and facet counts never include a session that
-    is hidden now, however far the index lags behind."""
+    is hidden now, however far the index lags behind. Answers are cached under everything
+    that decides them, those sets and the index generation included (search/results_cache.py)."""
     # Control characters (NUL above all) mean nothing in a query and upset databases.
     text = "".join(ch if ch.isprintable() else " " for ch in (query_text or "")).strip()
     query = SearchQuery(
@@ -67,23 +80,37 @@ def search(
         filters=filters or {},
         page=page,
         per_page=per_page,
-        visible_ids=frozenset(visible_sessions().values_list("pk", flat=True)),
-        visible_themes=frozenset(visible_themes().values_list("title", flat=True)),
+        visible_ids=visible_session_ids(),
+        visible_themes=visible_theme_titles(),
     )
     if not 1 <= page <= MAX_PAGE:
         _log(query, error="bad page")
         raise QueryError(_("Choose a page between 1 and %(last)d.") % {"last": MAX_PAGE})
-    try:
-        results = get_engine().search(query)
-    except QueryError as error:
-        _log(query, error=str(error))
-        raise
-    except EngineUnavailable:
-        _log(query, error="engine unavailable")
-        raise
+    engine = get_engine()
+    key = results_cache.key_for(query, _engine_address(), get_language()) if results_cache.enabled() else None
+    results = results_cache.get(key) if key else None
+    outcome = ("hit" if results is not None else "miss") if key else ""
+    if results is None:
+        try:
+            results = engine.search(query)
+        except QueryError as error:
+            _log(query, error=str(error))
+            raise
+        except EngineUnavailable:
+            _log(query, error="engine unavailable")
+            raise
+        if key:  # only answers: a failure is asked again next time
+            results_cache.put(key, results)
     _log(query, results=results)
     _nudge_pending()
-    return results
+    return results, outcome
+
+
+def _engine_address() -> str:
+    """Which index answers (settings say it; tests switch them)."""
+    if settings.SEARCH_ENGINE == "opensearch":
+        return f"opensearch:{settings.OPENSEARCH_URL}:{settings.OPENSEARCH_INDEX}"
+    return f"{settings.SEARCH_ENGINE}:{settings.SEARCH_EMBEDDED_PATH}"
 
 
 def _nudge_pending() -> None:

@@ -64,7 +64,16 @@ def _run_search(request):
     text = request.GET.get("q", "")[:2000]
     filters = service.parse_filters(request.GET)
     page = _page_number(request.GET.get("page"))
-    return text, filters, page, service.search(text, filters, page)
+    results, cache_outcome = service.cached_search(text, filters, page)
+    return text, filters, page, results, cache_outcome
+
+
+def _say_cache(response, outcome: str):
+    """``Server-Timing: cache;desc=hit|miss`` (ops/server_timing.py adds its times before it):
+    browsers' developer tools and bench/load.py see whether the answer came from the cache."""
+    if outcome:
+        response["Server-Timing"] = f"cache;desc={outcome}"
+    return response
 
 
 def _pages(results: SearchResults) -> int:
@@ -75,7 +84,7 @@ def _pages(results: SearchResults) -> int:
 def search_page(request):
     context = {"search_query": request.GET.get("q", "")[:2000], "filters": service.parse_filters(request.GET)}
     try:
-        text, filters, page, results = _run_search(request)
+        text, filters, page, results, cache_outcome = _run_search(request)
     except EngineUnavailable:
         context["error"] = UNAVAILABLE
         return render(request, "search/search.html", context, status=503)
@@ -100,7 +109,8 @@ def search_page(request):
         did_you_mean=results.did_you_mean,
         active_filters=active_filters(request.GET, filters),
     )
-    return render(request, "search/search.html", context, status=404 if page > pages else 200)
+    response = render(request, "search/search.html", context, status=404 if page > pages else 200)
+    return _say_cache(response, cache_outcome)
 
 
 def jump_to(moment) -> float:
@@ -122,14 +132,14 @@ def _hit_context(hit):
 @require_GET
 def search_api(request):
     try:
-        text, filters, page, results = _run_search(request)
+        text, filters, page, results, cache_outcome = _run_search(request)
     except EngineUnavailable:
         return JsonResponse({"error": str(UNAVAILABLE)}, status=503)
     except QueryError as error:
         return JsonResponse(
             {"error": str(error), "sessions": [], "facets": {}, "total": 0, "page": 1, "pages": 0}
         )
-    return JsonResponse(
+    response = JsonResponse(
         {
             "query": text,
             "filters": filters,
@@ -171,3 +181,4 @@ def search_api(request):
             },
         }
     )
+    return _say_cache(response, cache_outcome)

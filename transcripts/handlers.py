@@ -14,6 +14,7 @@ from django_tasks.signals import task_finished
 from wagtail.signals import page_published
 
 from library.models import Recording, SessionPage
+from library.tasks import schedule_warming
 
 from .models import Transcript
 from .pipeline import record_lost_job
@@ -47,6 +48,13 @@ def transcript_deleted(sender, instance, **kwargs):
     transaction.on_commit(partial(announce, recording_id=instance.recording_id), robust=True)
 
 
+def transcript_changed_warm(sender, transcript=None, recording_id=None, **kwargs):
+    """Its sessions' pages show other lines now: render them in the worker before a visitor does."""
+    recording_id = recording_id or getattr(transcript, "recording_id", None)
+    if recording_id:
+        schedule_warming(SessionPage.objects.filter(recording_id=recording_id).values_list("pk", flat=True))
+
+
 def transcription_job_finished(sender, task_result, **kwargs):
     """A transcription job that failed outside the pipeline (its workers kept dying, or it
     raised before it started): say so on the transcript, which still reads queued/running."""
@@ -66,4 +74,7 @@ def connect() -> None:
         session_published, sender=SessionPage, dispatch_uid="transcripts.session_published"
     )
     post_delete.connect(transcript_deleted, sender=Transcript, dispatch_uid="transcripts.transcript_deleted")
+    transcript_changed.connect(
+        transcript_changed_warm, sender=Transcript, dispatch_uid="transcripts.transcript_changed_warm"
+    )
     task_finished.connect(transcription_job_finished, dispatch_uid="transcripts.job_finished")

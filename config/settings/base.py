@@ -186,6 +186,17 @@ OPENSEARCH_REPLICAS = int(_replicas) if _replicas else None
 # Primary shards of the moments index: 1 keeps facet counts exact; more spread one search.
 OPENSEARCH_SHARDS = int(os.environ.get("OPENSEARCH_SHARDS") or 1)
 OPENSEARCH_INDEX = os.environ.get("OPENSEARCH_INDEX", "session-library-moments")
+# How long a search answer is kept (search/results_cache.py); 0: not cached. Production turns
+# it on; here each process has a memory cache of its own, which the worker's index writes
+# (the generation they move) would not reach.
+SEARCH_RESULTS_CACHE_SECONDS = 0
+
+# The default cache (page fragments, versions) and one for search answers, so making room among
+# the answers never drops a page's parts. Production puts both on disk, shared by its processes.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "search-results": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "search"},
+}
 
 # Every line says which request or job it belongs to: "req=<id>" (the X-Request-ID nginx
 # sends, or a new one) or "job=<task id>" in a worker (ops/request_ids.py).

@@ -65,5 +65,15 @@ CACHES = {
         # Beyond this many entries a write drops a third of them (the library's ~107 sessions
         # in two languages need ~220 sections).
         "OPTIONS": {"MAX_ENTRIES": 5000},
-    }
+    },
+    # Search answers (search/results_cache.py), a few KB each; a full directory drops a third.
+    "search-results": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": os.path.join(os.environ.get("CACHE_DIR", str(BASE_DIR / "cache")), "search"),
+        "TIMEOUT": 600,
+        "OPTIONS": {"MAX_ENTRIES": 3000},
+    },
 }
+# A search asked again within this many seconds is answered from the cache, unless the index
+# or what the visitor may see changed since (search/results_cache.py).
+SEARCH_RESULTS_CACHE_SECONDS = int(os.environ.get("SEARCH_RESULTS_CACHE_SECONDS", "600"))

@@ -1,10 +1,11 @@
-"""Extension points on the session page.
+"""Template tags: the session page's extension points, times and dates, the filter panel's values.
 
 `library` imports neither `transcripts` nor `search`; those apps register Wagtail
 hooks named `session_page_<slot>` that return HTML for a slot (e.g. caption
 <track>s inside the player, the interactive transcript below it)."""
 
 import datetime
+from html import escape
 
 from django import template
 from django.utils.safestring import mark_safe
@@ -49,3 +50,21 @@ def clip_seconds(seconds) -> str:
     except (TypeError, ValueError):
         return "0"
     return f"{value:g}"
+
+
+@register.simple_tag
+def facet_value_items(values) -> str:
+    """The ``<li>`` of each value of a facet (library/facet_links.py) in the filter panel. Written
+    here rather than as a loop in templates/includes/facet_panel.html: a facet lists up to a few
+    hundred values (speakers), and that loop took ~7 ms of every search page's CPU. The stdlib's
+    escape is Django's without its lazy-string wrapper (the values are plain strings)."""
+    items = []
+    for item in values:
+        selected = ' aria-current="true" class="selected"' if item["selected"] else ""
+        items.append(
+            f'<li><a href="{escape(item["url"])}"{selected}><span aria-hidden="true">'
+            f'{"☑" if item["selected"] else "☐"}</span> {escape(str(item["label"]))} <span class="count">'
+            f'<span aria-hidden="true">({int(item["count"])})</span><span class="visually-hidden">, '
+            f"{escape(str(item['count_label']))}</span></span></a></li>"
+        )
+    return mark_safe("".join(items))

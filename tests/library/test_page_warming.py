@@ -1,0 +1,65 @@
+"""The worker renders session pages into the cache (library/page_warming.py) when the content
+version moves or a transcript changes, through the handlers a real change goes through, so a
+visitor's first view of a page is a cache hit; only what any visitor may see is rendered."""
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django_tasks import default_task_backend
+
+from library.tasks import warm_session_pages
+from tests.factories import make_private, make_recording, make_session
+from transcripts.models import Segment, Transcript
+from transcripts.signals import transcript_changed
+
+pytestmark = pytest.mark.django_db
+
+
+def _warm_jobs():
+    return [list(r.args) for r in default_task_backend.results if r.task.name == "warm_session_pages"]
+
+
+def _transcribed(home, title):
+    recording = make_recording(title=title)
+    session = make_session(home, title=title, recording=recording)
+    transcript = Transcript.objects.create(recording=recording, status=Transcript.Status.DONE, language="en")
+    transcript.replace_segments([Segment(start=i, end=i + 1, text=f"Line {i} of {title}.") for i in range(3)])
+    return session, transcript
+
+
+def test_a_change_queues_the_warming_and_the_first_view_is_cached(
+    client, home, django_capture_on_commit_callbacks
+):
+    cache.clear()
+    default_task_backend.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        public, transcript = _transcribed(home, "Open talk")
+        private, _ = _transcribed(home, "Closed talk")
+        make_private(private)
+    # Publishing moved the content version: one job for every page, however often it moved.
+    assert _warm_jobs() == [[None]]
+
+    # Only the public session, in both languages (the private one is never rendered).
+    assert warm_session_pages.call(None) == {"rendered": 2}
+
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(public.url).content.decode()
+    assert "Line 2 of Open talk." in html
+    read = " ".join(q["sql"] for q in queries.captured_queries)
+    assert "transcripts_segment" not in read and "library_sessionspeaker" not in read  # cached parts
+
+    # A correction announces the transcript: that session's pages are rendered again.
+    default_task_backend.clear()
+    transcript.segments.filter(index=0).update(text="Corrected line.")
+    transcript.save(update_fields=["updated_at"])
+    with django_capture_on_commit_callbacks(execute=True):
+        transcript_changed.send(
+            sender=Transcript, transcript=transcript, recording_id=transcript.recording_id
+        )
+    assert _warm_jobs() == [[[public.pk]]]
+    warm_session_pages.call([public.pk])
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(public.url).content.decode()
+    assert "Corrected line." in html
+    assert "transcripts_segment" not in " ".join(q["sql"] for q in queries.captured_queries)
