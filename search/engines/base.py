@@ -330,9 +330,13 @@ class SearchEngine(abc.ABC):
         for candidate in retrieved.candidates:
             data = fields.get(candidate.session_id)
             if data is not None:
-                texts[data["analysis"]] += [data["title"], data["summary"], *data["speakers"]]
+                # A moment is matched with its session's title and speakers; only a match
+                # in the session's own fields reads its summary.
+                texts[data["analysis"]] += [data["title"], *data["speakers"]]
                 if candidate.moment is not None:
                     texts[data["analysis"]].append(candidate.moment.text)
+                else:
+                    texts[data["analysis"]].append(data["summary"])
         for lang, matcher in matchers.items():
             matcher.prepare(dict.fromkeys(texts[lang]))
         moments: dict[int, list[tuple[float, MomentHit]]] = {}
