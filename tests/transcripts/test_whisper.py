@@ -10,7 +10,7 @@ import pytest
 from library import media
 from tests import shared_data
 from tests.transcripts.helpers import silent_wav, word_error_rate, words
-from transcripts import model_store, whisper
+from transcripts import accuracy, model_store, whisper
 
 pytestmark = pytest.mark.slow
 
@@ -126,6 +126,26 @@ def test_long_audio_is_batched_in_blocks(monkeypatch):
     assert_words_fit(result)  # word times moved by their block's offset too
 
 
+def test_batched_windows_keep_every_line():
+    """Real Dutch speech (dev set, 76 s): with Whisper's timestamp tokens the batched pipeline
+    dropped each window's last segment when Whisper left it unclosed, and a line went missing
+    here (6 lines of the dev set). Cut into sentences by word timings, every line is heard."""
+    path = shared_data.require_shared_file("dutch-dev/dutch-dev-4.mp3")
+    start, end = 49.0, 125.0
+    audio = media.load_audio(path)[int(start * media.SAMPLE_RATE) : int(end * media.SAMPLE_RATE)]
+    result = whisper.transcribe(audio, "nl", batched=True)
+    assert_well_formed(result)
+    assert_words_fit(result)
+    said = [
+        {**line, "start": line["start"] - start, "end": line["end"] - start}
+        for line in accuracy.timed_reference(path)
+        if start <= line["start"] and line["end"] <= end
+    ]
+    heard = [(w[0] + w[1]) / 2 for segment in result.segments for w in segment.words]
+    assert len(said) == 13 and accuracy.lost_lines(said, heard) == []
+    assert len(result.segments) >= len(said) // 2  # sentences, not one segment per 30-s window
+
+
 def test_prompt_steers_only_the_opening_of_a_batched_recording(monkeypatch):
     """The batched pipeline would give its prompt to every window: only the first ~30 s get it.
     Speech that says more than the prompt is never taken for an echo of it."""
@@ -173,6 +193,12 @@ def test_config_from_the_environment():
     assert whisper.WhisperConfig.from_environment({}) == whisper.WhisperConfig()
     with pytest.raises(whisper.EngineError, match="WHISPER_BEAM_SIZE must be a whole number"):
         whisper.WhisperConfig.from_environment({"WHISPER_BEAM_SIZE": "five"})
+    vad = whisper.WhisperConfig.from_environment(
+        {"WHISPER_VAD_THRESHOLD": "0.4", "WHISPER_SEGMENT_BY_WORDS": "0"}
+    )
+    assert vad.vad_threshold == 0.4 and vad.segment_by_words is False
+    with pytest.raises(whisper.EngineError, match="WHISPER_VAD_THRESHOLD must be a number"):
+        whisper.WhisperConfig.from_environment({"WHISPER_VAD_THRESHOLD": "low"})
 
 
 def test_a_bad_whisper_variable_stops_manage_py(monkeypatch):
