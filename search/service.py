@@ -10,6 +10,7 @@ handlers (enqueue tasks)."""
 from __future__ import annotations
 
 import logging
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
@@ -55,19 +56,26 @@ def parse_filters(params) -> dict[str, list[str]]:
     return filters
 
 
+class Answer(NamedTuple):
+    results: SearchResults
+    cache: str  # "hit" or "miss" in the results cache; "" when it is off
+    # The results cache's key: it changes with anything that decides the answer (the visible
+    # sets, the index generation), so the search page keeps its rendered listing under it.
+    key: str
+
+
 def search(
     query_text: str, filters: dict[str, list[str]] | None = None, page: int = 1, per_page: int = PER_PAGE
 ) -> SearchResults:
     """Search for visitors (see ``cached_search``)."""
-    return cached_search(query_text, filters, page, per_page)[0]
+    return cached_search(query_text, filters, page, per_page).results
 
 
 def cached_search(
     query_text: str, filters: dict[str, list[str]] | None = None, page: int = 1, per_page: int = PER_PAGE
-) -> tuple[SearchResults, str]:
-    """Search for visitors; also say whether the answer came from the cache ("hit", "miss",
-    or "" when the cache is off: the views put it in Server-Timing). Raises QueryError (message
-    for people) or EngineUnavailable; every call is logged in QueryLog.
+) -> Answer:
+    """Search for visitors: the results, and whether they came from the cache. Raises
+    QueryError (message for people) or EngineUnavailable; every call is logged in QueryLog.
 
     The engine is told which sessions the database says a visitor may see and applies
     that inside its query, so hits, totals and facet counts never include a session that
@@ -87,7 +95,7 @@ def cached_search(
         _log(query, error="bad page")
         raise QueryError(_("Choose a page between 1 and %(last)d.") % {"last": MAX_PAGE})
     engine = get_engine()
-    key = results_cache.key_for(query, _engine_address(), get_language()) if results_cache.enabled() else None
+    key = results_cache.key_for(query, _engine_address(), get_language()) if results_cache.enabled() else ""
     results = results_cache.get(key) if key else None
     outcome = ("hit" if results is not None else "miss") if key else ""
     if results is None:
@@ -103,7 +111,7 @@ def cached_search(
             results_cache.put(key, results)
     _log(query, results=results)
     _nudge_pending()
-    return results, outcome
+    return Answer(results, outcome, key)
 
 
 def _engine_address() -> str:

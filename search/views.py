@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import math
 
 from django.conf import settings
@@ -9,6 +11,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import translate_url
 from django.utils import translation
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
@@ -50,7 +53,13 @@ def localized_url(url: str) -> str:
     URL in the default language (unprefixed): resolved as such, reversed in the visitor's."""
     if not url.startswith("/"):
         return url
-    language = get_language()
+    return _translated(url, get_language())
+
+
+@functools.lru_cache(maxsize=4096)
+def _translated(url: str, language: str) -> str:
+    # Remembered per process: the answer depends only on the URL patterns, and resolving and
+    # reversing took a few ms of every search page (ten hits, three moments each).
     with translation.override(settings.LANGUAGE_CODE):
         return translate_url(url, language)
 
@@ -64,8 +73,7 @@ def _run_search(request):
     text = request.GET.get("q", "")[:2000]
     filters = service.parse_filters(request.GET)
     page = _page_number(request.GET.get("page"))
-    results, cache_outcome = service.cached_search(text, filters, page)
-    return text, filters, page, results, cache_outcome
+    return text, filters, page, service.cached_search(text, filters, page)
 
 
 def _say_cache(response, outcome: str):
@@ -84,7 +92,7 @@ def _pages(results: SearchResults) -> int:
 def search_page(request):
     context = {"search_query": request.GET.get("q", "")[:2000], "filters": service.parse_filters(request.GET)}
     try:
-        text, filters, page, results, cache_outcome = _run_search(request)
+        text, filters, page, answer = _run_search(request)
     except EngineUnavailable:
         context["error"] = UNAVAILABLE
         return render(request, "search/search.html", context, status=503)
@@ -92,11 +100,13 @@ def search_page(request):
         context["error"] = str(error)
         context["suggestions"] = SUGGESTIONS
         return render(request, "search/search.html", context)
+    results = answer.results
     pages = _pages(results)
     context.update(
         results=results,
-        hits=[_hit_context(hit) for hit in results.hits],
-        facets=facet_lists(request.GET, FACETS, results.facets, filters),
+        # Built only when the listing is rendered (not when it comes from the cache).
+        hits=SimpleLazyObject(lambda: [_hit_context(hit) for hit in results.hits]),
+        facets=SimpleLazyObject(lambda: facet_lists(request.GET, FACETS, results.facets, filters)),
         pages=pages,
         page=page,
         # A page past the end says so and links to the last one (and answers 404).
@@ -109,8 +119,17 @@ def search_page(request):
         did_you_mean=results.did_you_mean,
         active_filters=active_filters(request.GET, filters),
     )
+    if answer.key:  # the rendered listing, for the same answer and the same links
+        context["listing_key"] = _listing_key(answer.key, request.GET)
+        context["listing_seconds"] = settings.SEARCH_RESULTS_CACHE_SECONDS
     response = render(request, "search/search.html", context, status=404 if page > pages else 200)
-    return _say_cache(response, cache_outcome)
+    return _say_cache(response, answer.cache)
+
+
+def _listing_key(answer_key: str, params) -> str:
+    # The answer's key holds what decides the results (visible sets, index generation,
+    # language); the query string decides every link of the listing.
+    return hashlib.blake2b(f"{answer_key}?{params.urlencode()}".encode(), digest_size=20).hexdigest()
 
 
 def jump_to(moment) -> float:
@@ -132,13 +151,14 @@ def _hit_context(hit):
 @require_GET
 def search_api(request):
     try:
-        text, filters, page, results, cache_outcome = _run_search(request)
+        text, filters, page, answer = _run_search(request)
     except EngineUnavailable:
         return JsonResponse({"error": str(UNAVAILABLE)}, status=503)
     except QueryError as error:
         return JsonResponse(
             {"error": str(error), "sessions": [], "facets": {}, "total": 0, "page": 1, "pages": 0}
         )
+    results = answer.results
     response = JsonResponse(
         {
             "query": text,
@@ -181,4 +201,4 @@ def search_api(request):
             },
         }
     )
-    return _say_cache(response, cache_outcome)
+    return _say_cache(response, answer.cache)
