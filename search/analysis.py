@@ -20,6 +20,36 @@ _STEMMERS = {"nl": "dutch", "en": "english"}
 WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 
 
+# The Snowball stop words: so common that a word a letter away from one is never taken
+# for a mishearing of it (matching.py): "band" would meet "and" in nearly every moment.
+STOP_WORDS = {
+    "nl": frozenset(
+        "de en van ik te dat die in een hij het niet zijn is was op aan met als voor had er maar "
+        "om hem dan zou of wat mijn men dit zo door over ze zich bij ook tot je mij uit der daar "
+        "haar naar heb hoe heeft hebben deze u want nog zal me zij nu ge geen omdat iets worden "
+        "toch al waren veel meer doen toen moet ben zonder kan hun dus alles onder ja eens hier "
+        "wie werd altijd doch wordt wezen kunnen ons zelf tegen na reeds wil kon niets uw iemand "
+        "geweest andere".split()
+    ),
+    "en": frozenset(
+        "i me my myself we our ours ourselves you your yours yourself yourselves he him his "
+        "himself she her hers herself it its itself they them their theirs themselves what which "
+        "who whom this that these those am is are was were be been being have has had having do "
+        "does did doing a an the and but if or because as until while of at by for with about "
+        "against between into through during before after above below to from up down in out on "
+        "off over under again further then once here there when where why how all any both each "
+        "few more most other some such no nor not only own same so than too very s t can will "
+        "just don should now".split()
+    ),
+}
+
+
+@functools.cache
+def stop_forms(language: str) -> frozenset[str]:
+    """The stop words of ``language`` as written and as stemmed (indexes hold stems)."""
+    return STOP_WORDS[language] | {stem(w, language) for w in STOP_WORDS[language]}
+
+
 def analysis_language(language: str | None) -> str:
     """The stemmer family for a language code: Dutch for nl*, English for anything else."""
     return "nl" if (language or "").strip().lower().startswith("nl") else "en"

@@ -37,7 +37,7 @@ from pathlib import Path
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from search.analysis import LANGUAGES, analyse, analysis_language, stem, words
+from search.analysis import LANGUAGES, analyse, analysis_language, stem, stop_forms, words
 from search.engines.base import (
     FACETS,
     RESCORE_WINDOW,
@@ -124,8 +124,9 @@ class Vocabulary:
     Kept per process for VOCABULARY_SECONDS (and dropped when this process writes): a
     word added since is still found exactly, only not yet as a fuzzy variant."""
 
-    def __init__(self, rows: list[tuple[str, int]], moments: int):
+    def __init__(self, rows: list[tuple[str, int]], moments: int, lang: str = "en"):
         self.documents = dict(rows)
+        self._stop = stop_forms(lang)  # never a misheard form (matching.py)
         self.moments = moments
         self.by_length: dict[int, list[str]] = {}
         for term in self.documents:
@@ -153,7 +154,7 @@ class Vocabulary:
                     for term, _, _ in process.extract(
                         word, pool, scorer=Levenshtein.distance, score_cutoff=edits, limit=limit * 4
                     )
-                    if term != word
+                    if term != word and term not in self._stop
                 ]
         found.sort(key=lambda term: -self.documents[term])
         return found[:limit]
@@ -654,7 +655,7 @@ class EmbeddedEngine(SearchEngine):
             "WHERE session_id IN (SELECT session_id FROM sessions WHERE analysis = ?)",
             (lang,),
         ).fetchone()
-        vocabulary = Vocabulary(rows, moments)
+        vocabulary = Vocabulary(rows, moments, lang)
         _vocabularies[key] = (time.monotonic(), vocabulary)
         return vocabulary
 

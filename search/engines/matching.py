@@ -35,7 +35,7 @@ import numpy
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein, Prefix
 
-from search.analysis import WORD, _fold, stem, words
+from search.analysis import WORD, _fold, stem, stop_forms, words
 from search.engines.query_syntax import ParsedQuery
 
 # Weight of a word met in each way (an exact or stemmed match counts fully).
@@ -334,12 +334,15 @@ class Matcher:
             sounds_apart = None
             if any(said for _, _, _, said, _ in wanted):
                 sounds_apart = _distances([self._sounds.get(w, w) for w in typed], sounds(plains), most)
+            # A stop word is never a misheard form: "band" would meet "and" everywhere.
+            stop = stop_forms(self.lang)
+            can_be_misheard = numpy.fromiter((p not in stop for p in plains), bool, len(plains))
             for row, (terms, _, edits, said, weight) in enumerate(wanted):
                 distances = apart[row]
                 if weight == EXACT:
                     offer(numpy.flatnonzero(distances == 0), terms[0], EXACT)
                     if said:
-                        near = (distances <= edits) | (sounds_apart[row] <= said)
+                        near = ((distances <= edits) | (sounds_apart[row] <= said)) & can_be_misheard
                         offer(numpy.flatnonzero(near), terms[0], FUZZY)
                 else:
                     for term in terms:

@@ -46,6 +46,7 @@ from datetime import UTC, datetime
 from itertools import islice
 
 from search import dsl
+from search.analysis import stop_forms
 from search.engines import connection
 from search.engines.base import (
     FACETS,
@@ -627,7 +628,8 @@ class OpenSearchEngine(SearchEngine):
         for i, word in enumerate(words):
             for lang in ANALYSIS_LANGUAGES:
                 entries = raw.get("suggest", {}).get(f"w{i}_{lang}", [])
-                found = [o["text"] for entry in entries for o in entry["options"]]
+                stop = stop_forms(lang)  # never a misheard form (matching.py)
+                found = [o["text"] for entry in entries for o in entry["options"] if o["text"] not in stop]
                 variants[(lang, word)] = found
                 _variant_cache[(self.alias, lang, word)] = (now, found)
         return variants

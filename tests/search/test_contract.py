@@ -538,6 +538,20 @@ def test_a_word_with_a_short_stem_still_meets_its_misheard_form(engine_name):
     assert "<mark>teksel</mark>" in results.hits[0].moments[0].snippet_html
 
 
+def test_a_stop_word_is_never_taken_for_a_misheard_word(engine_name):
+    # "band" is one letter from "and", which nearly every English moment holds; a mishearing
+    # of "band" as a stop word carries nothing of what was said.
+    session_with("Stop words", ["This and that, and then some more."])
+    band = session_with("Music", ["The band played until midnight."])
+    misheard = session_with("Misheard", ["The bend played until midnight."])
+    service.rebuild()
+
+    results = search("band")
+
+    assert {h.session_id for h in results.hits} == {band.pk, misheard.pk}
+    assert results.hits[0].session_id == band.pk
+
+
 def test_a_full_match_outranks_a_partial_one(engine_name):
     partial = session_with("Begroting", ["The council approved the budget for next year."])
     full = session_with("Openness", ["Every budget is published as open data by the council."])
