@@ -38,8 +38,11 @@ def warm(session_ids=None) -> int:
     handler.load_middleware()  # the site's own middleware: locale, sessions, auth, security
     rendered = 0
     for session in sessions:
+        parts = session.get_url_parts()
+        if parts is None:  # under no site: no visitor can reach it
+            continue
         for language, _name in settings.LANGUAGES:
-            status = handler.get_response(_visitor_request(session, language)).status_code
+            status = handler.get_response(_visitor_request(session, parts[2], language)).status_code
             if status == 200:
                 rendered += 1
             else:
@@ -47,12 +50,13 @@ def warm(session_ids=None) -> int:
     return rendered
 
 
-def _visitor_request(session, language: str) -> WSGIRequest:
-    """An anonymous GET of the session's page in ``language``, on a host the site accepts."""
+def _visitor_request(session, path: str, language: str) -> WSGIRequest:
+    """An anonymous GET of the session's page (``path`` on its site) in ``language``, on a host
+    the site accepts."""
     # Wagtail builds its preview requests from these (host from the site, or ALLOWED_HOSTS).
     meta = session._get_dummy_headers()
     with translation.override(settings.LANGUAGE_CODE):  # page URLs are in the default language
-        meta["PATH_INFO"] = translate_url(session.url, language)
+        meta["PATH_INFO"] = translate_url(path, language)
     meta["HTTP_ACCEPT_LANGUAGE"] = language
     if settings.SECURE_PROXY_SSL_HEADER:  # as nginx says it, so no redirect to https
         header, value = settings.SECURE_PROXY_SSL_HEADER
