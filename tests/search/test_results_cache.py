@@ -10,7 +10,7 @@ from django.core.cache import caches
 from search import results_cache, service
 from search.engines.base import SearchQuery
 from tests.factories import make_private
-from tests.search.helpers import add_transcript, engine_down, session_with
+from tests.search.helpers import add_transcript, engine_down, session_with, use_engine
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +30,16 @@ def _search(client, q):
     return response, outcome
 
 
-def test_a_repeated_search_is_a_hit_until_the_index_changes(client):
+@pytest.mark.parametrize("engine_name", ["embedded", "opensearch"])
+def test_a_repeated_search_is_a_hit_until_the_index_changes(client, settings, tmp_path, engine_name):
+    cleanup = use_engine(engine_name, settings, tmp_path)
+    try:
+        _hit_until_the_index_changes(client)
+    finally:
+        cleanup()
+
+
+def _hit_until_the_index_changes(client):
     session = session_with("Water boards", ["The dykes hold the sea back."])
     service.index_session(session.pk)
     first, outcome = _search(client, "dykes")
