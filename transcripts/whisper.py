@@ -144,6 +144,8 @@ class WhisperConfig:
     # Long recordings go through the batched pipeline. Measured on 2 cores (bench/transcribe.py,
     # 5 min): beam 5 14.1x real time, beam 2 18.6x, beam 1 22.7x; WER on JFK x10: 1.4 %, 0.5 %,
     # 6.8 %. Beam 2 is the fastest that keeps accuracy. Short audio keeps beam_size.
+    # Dutch dev set, word timings on: beam 1 takes ~13 % less CPU, but WER 0.429 vs 0.407 and
+    # recall@3 0.890 vs 0.904 (bench/findability.py), so beam 2 stays.
     batched_beam_size: int = 2
     batch_size: int = 4  # 8 costs ~400 MB more RSS at beam 5 and is no faster on CPU (bench)
     cpu_threads: int = 0  # 0: one per available core
@@ -152,7 +154,10 @@ class WhisperConfig:
     word_timestamps: bool = True
     # Batched pipeline only: the Silero VAD cuts speech where it pauses >= vad_min_silence_ms,
     # pads each piece by vad_speech_pad_ms, and packs pieces into windows of <= chunk_length s
-    # (faster-whisper's batched defaults: 160 ms, 400 ms, threshold 0.5, 30 s).
+    # (faster-whisper's batched defaults: 160 ms, 400 ms, threshold 0.5, 30 s). Measured on the
+    # Dutch dev set and kept: pad 200 ms packs 11 windows instead of 13 (dev-1), same WER and
+    # recall within noise, +90 MB peak, speed gain lost in this machine's noise; threshold 0.35
+    # hears the one line the VAD missed but keeps 3 % more audio (bench/transcribe.py --settings).
     chunk_length: int = 30
     vad_min_silence_ms: int = 160
     vad_speech_pad_ms: int = 400
