@@ -13,6 +13,10 @@ search cannot demand every word literally. The rules, for any Dutch or English t
   is also read as a prefix (people stop typing early); and compounds meet their parts
   (``mee zien`` meets ``meezien`` and its misheard ``meezing``; ``opendata`` meets
   ``open data``).
+* **Stop words are never looked up as misheard forms** (search/analysis.py): "band" is a
+  letter from "and", which nearly every moment holds, so engines do not fetch moments by
+  it. Among the moments found by the other words it still counts: the model does hear a
+  word as a stop word ("nicht" as "niet" in "zou ook van de nicht").
 * **Ranking.** A moment scores by the rarity (idf) of the words it holds, most of all those
   close together in one stretch of speech, and more when it holds them all; a moment
   with every word outranks one that lacks some. The deep link starts at the first matched
@@ -35,7 +39,7 @@ import numpy
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein, Prefix
 
-from search.analysis import WORD, _fold, stem, stop_forms, words
+from search.analysis import WORD, _fold, stem, words
 from search.engines.query_syntax import ParsedQuery
 
 # Weight of a word met in each way (an exact or stemmed match counts fully).
@@ -334,15 +338,12 @@ class Matcher:
             sounds_apart = None
             if any(said for _, _, _, said, _ in wanted):
                 sounds_apart = _distances([self._sounds.get(w, w) for w in typed], sounds(plains), most)
-            # A stop word is never a misheard form: "band" would meet "and" everywhere.
-            stop = stop_forms(self.lang)
-            can_be_misheard = numpy.fromiter((p not in stop for p in plains), bool, len(plains))
             for row, (terms, _, edits, said, weight) in enumerate(wanted):
                 distances = apart[row]
                 if weight == EXACT:
                     offer(numpy.flatnonzero(distances == 0), terms[0], EXACT)
                     if said:
-                        near = ((distances <= edits) | (sounds_apart[row] <= said)) & can_be_misheard
+                        near = (distances <= edits) | (sounds_apart[row] <= said)
                         offer(numpy.flatnonzero(near), terms[0], FUZZY)
                 else:
                     for term in terms:

@@ -538,9 +538,9 @@ def test_a_word_with_a_short_stem_still_meets_its_misheard_form(engine_name):
     assert "<mark>teksel</mark>" in results.hits[0].moments[0].snippet_html
 
 
-def test_a_stop_word_is_never_taken_for_a_misheard_word(engine_name):
-    # "band" is one letter from "and", which nearly every English moment holds; a mishearing
-    # of "band" as a stop word carries nothing of what was said.
+def test_a_stop_word_is_never_looked_up_as_a_misheard_word(engine_name):
+    # "band" is one letter from "and", which nearly every English moment holds: a moment
+    # holding only "and" is not found by "band".
     session_with("Stop words", ["This and that, and then some more."])
     band = session_with("Music", ["The band played until midnight."])
     misheard = session_with("Misheard", ["The bend played until midnight."])
