@@ -20,16 +20,26 @@ KEY = "library:content-version"
 FRAGMENT_SECONDS = 300
 
 
+def token(key: str) -> str:
+    """The token kept under ``key`` in the shared cache, made on first use (``add``: processes
+    racing here agree on one, the first one's). Anything cached under it is current."""
+    value = cache.get(key)
+    if value is None:
+        value = uuid.uuid4().hex
+        if not cache.add(key, value, None):
+            value = cache.get(key) or value
+    return value
+
+
+def move(key: str) -> None:
+    """A new token under ``key``: everything kept under the old one is out of date."""
+    cache.set(key, uuid.uuid4().hex, None)
+
+
 def current() -> str:
-    version = cache.get(KEY)
-    if version is None:
-        version = uuid.uuid4().hex
-        # add: two processes racing here agree on one version (the first one's).
-        if not cache.add(KEY, version, None):
-            version = cache.get(KEY) or version
-    return version
+    return token(KEY)
 
 
 def bump(**_kwargs) -> None:
-    cache.set(KEY, uuid.uuid4().hex, None)
-    transaction.on_commit(lambda: cache.set(KEY, uuid.uuid4().hex, None))
+    move(KEY)
+    transaction.on_commit(lambda: move(KEY))

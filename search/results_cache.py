@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import uuid
 
 from django.conf import settings
-from django.core.cache import cache, caches
+from django.core.cache import caches
 
+from library import content_version
 from search.engines.base import SearchQuery, SearchResults
 
 GENERATION_KEY = "search:index-generation"
@@ -34,18 +34,12 @@ def enabled() -> bool:
 
 
 def generation() -> str:
-    value = cache.get(GENERATION_KEY)
-    if value is None:
-        value = uuid.uuid4().hex
-        # add: processes racing here agree on one generation (the first one's).
-        if not cache.add(GENERATION_KEY, value, None):
-            value = cache.get(GENERATION_KEY) or value
-    return value
+    return content_version.token(GENERATION_KEY)
 
 
 def bump_generation() -> None:
     """After a write to the index: every answer kept so far is from an older index."""
-    cache.set(GENERATION_KEY, uuid.uuid4().hex, None)
+    content_version.move(GENERATION_KEY)
 
 
 def _digest(values) -> str:
