@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import hashlib
 import json
 import os
@@ -147,9 +148,10 @@ def _digest(recording) -> str:
 
     with recording.file.open("rb") as handle:
         content = hashlib.sha256(handle.read()).hexdigest()[:16]
-    config = WhisperConfig.from_environment()
-    model = f"{config.model}-{config.word_timestamps}"
-    return f"{content}-{hashlib.sha256(model.encode()).hexdigest()[:8]}"
+    # Every setting that can change a transcript (beam, VAD, segmenting...), not just the model:
+    # a folder reused under other settings must not serve another setting's transcripts.
+    settings = repr(sorted(dataclasses.asdict(WhisperConfig.from_environment()).items()))
+    return f"{content}-{hashlib.sha256(settings.encode()).hexdigest()[:8]}"
 
 
 def word_error_rate(folder: Path, programme: Path) -> float:
