@@ -20,8 +20,9 @@ _STEMMERS = {"nl": "dutch", "en": "english"}
 WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 
 
-# The Snowball stop words: so common that a word a letter away from one is never taken
-# for a mishearing of it (matching.py): "band" would meet "and" in nearly every moment.
+# The Snowball stop words: so common that engines never look one up as a misheard form of
+# a typed word ("band" would fetch every moment holding "and"); the shared ranking still
+# counts one among the moments found by the other words (matching.py).
 STOP_WORDS = {
     "nl": frozenset(
         "de en van ik te dat die in een hij het niet zijn is was op aan met als voor had er maar "

@@ -124,9 +124,9 @@ class Vocabulary:
     Kept per process for VOCABULARY_SECONDS (and dropped when this process writes): a
     word added since is still found exactly, only not yet as a fuzzy variant."""
 
-    def __init__(self, rows: list[tuple[str, int]], moments: int, lang: str = "en"):
+    def __init__(self, rows: list[tuple[str, int]], moments: int, lang: str):
         self.documents = dict(rows)
-        self._stop = stop_forms(lang)  # never a misheard form (matching.py)
+        self._stop = stop_forms(lang)  # never looked up as a misheard form (matching.py)
         self.moments = moments
         self.by_length: dict[int, list[str]] = {}
         for term in self.documents:
@@ -254,12 +254,12 @@ class SessionFacts:
 
     def __init__(self, connection: sqlite3.Connection, version: int):
         self.version = version
-        self.pairs: dict[int, tuple[tuple[str, str], ...]] = {}
+        pairs: dict[int, list[tuple[str, str]]] = {}
         for session_id, facet, value in connection.execute(
             "SELECT session_id, facet, value FROM facet_values"
         ):
-            self.pairs.setdefault(session_id, []).append((facet, value))
-        self.pairs = {sid: tuple(found) for sid, found in self.pairs.items()}
+            pairs.setdefault(session_id, []).append((facet, value))
+        self.pairs = {sid: tuple(found) for sid, found in pairs.items()}
         self.values = {
             sid: {facet: {v for f, v in found if f == facet} for facet, _ in found}
             for sid, found in self.pairs.items()
@@ -288,8 +288,7 @@ def _facet_counts(matched, facts: SessionFacts, filters: dict[str, set[str]]):
     counts: Counter = Counter()
     if not filters:
         selected = list(matched)
-        no_values = ()
-        counts.update(itertools.chain.from_iterable(facts.pairs.get(sid, no_values) for sid in selected))
+        counts.update(itertools.chain.from_iterable(facts.pairs.get(sid, ()) for sid in selected))
     else:
         selected = []
         for sid in matched:

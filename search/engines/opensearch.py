@@ -628,7 +628,7 @@ class OpenSearchEngine(SearchEngine):
         for i, word in enumerate(words):
             for lang in ANALYSIS_LANGUAGES:
                 entries = raw.get("suggest", {}).get(f"w{i}_{lang}", [])
-                stop = stop_forms(lang)  # never a misheard form (matching.py)
+                stop = stop_forms(lang)  # never looked up as a misheard form (matching.py)
                 found = [o["text"] for entry in entries for o in entry["options"] if o["text"] not in stop]
                 variants[(lang, word)] = found
                 _variant_cache[(self.alias, lang, word)] = (now, found)
