@@ -10,6 +10,10 @@ anonymous visitor may see is rendered (and only sessions visible to everyone are
 Nothing here hands a cached part to anyone: it only fills the cache that the page's own
 rendering reads, after its access check.
 
+Warming is only worth doing into a cache the web processes share with the worker (``enabled``):
+a per-process one (Django's memory cache, as under `make run`) is the worker's own, and the
+worker's copy of Wagtail's site root paths there would not see a site changed in the web process.
+
 Domain code only: nothing here enqueues. library/tasks.py runs it in the worker; the content
 version (library/content_signals.py) and a changed transcript (transcripts/handlers.py) queue it."""
 
@@ -27,6 +31,21 @@ from .access import visible_sessions
 
 logger = logging.getLogger(__name__)
 
+# Caches each process keeps for itself: what the worker writes there no web process reads.
+PER_PROCESS_CACHES = frozenset(
+    {"django.core.cache.backends.locmem.LocMemCache", "django.core.cache.backends.dummy.DummyCache"}
+)
+
+
+def enabled() -> bool:
+    """Whether warming reaches the web processes: settings.PAGE_WARMING when True or False,
+    else (None) when the default cache is shared between processes (a file, database or
+    memcached/redis cache)."""
+    forced = getattr(settings, "PAGE_WARMING", None)
+    if forced is not None:
+        return bool(forced)
+    return settings.CACHES["default"]["BACKEND"] not in PER_PROCESS_CACHES
+
 
 def warm(session_ids=None) -> int:
     """Render the visible sessions (all of them, or those of ``session_ids``) in every language;
@@ -37,17 +56,29 @@ def warm(session_ids=None) -> int:
     handler = BaseHandler()
     handler.load_middleware()  # the site's own middleware: locale, sessions, auth, security
     rendered = 0
-    for session in sessions:
-        parts = session.get_url_parts()
-        if parts is None:  # under no site: no visitor can reach it
-            continue
-        for language, _name in settings.LANGUAGES:
-            status = handler.get_response(_visitor_request(session, parts[2], language)).status_code
-            if status == 200:
-                rendered += 1
-            else:
-                logger.warning("Warming session %s (%s) answered %s", session.pk, language, status)
+    # The locale middleware activates each request's language and leaves it active in this
+    # thread, and Wagtail reverses a page's URL in the active language: after one English page
+    # the next session's path came back as /en/..., its "Dutch" request rendered English and its
+    # English one asked for /en/en/... (404). So the paths are made in the default language and
+    # each request's language is undone after it (the worker's own language is left as found).
+    with translation.override(settings.LANGUAGE_CODE):
+        for session in sessions:
+            parts = session.get_url_parts()
+            if parts is None:  # under no site: no visitor can reach it
+                continue
+            for language, _name in settings.LANGUAGES:
+                rendered += _render(handler, session, parts[2], language)
     return rendered
+
+
+def _render(handler: BaseHandler, session, path: str, language: str) -> int:
+    """1 if the visitor's page answered 200 (its parts are cached now), else 0 (logged)."""
+    request = _visitor_request(session, path, language)
+    with translation.override(language):
+        status = handler.get_response(request).status_code
+    if status != 200:
+        logger.warning("Warming session %s (%s) answered %s", session.pk, language, status)
+    return int(status == 200)
 
 
 def _visitor_request(session, path: str, language: str) -> WSGIRequest:

@@ -1,8 +1,8 @@
 """Background jobs of the library app (django-tasks), and the one way to queue them.
 
-``schedule_warming`` is called by library/content_signals.py (the content version moved, so
-every page's cached facts are stale) and by transcripts/handlers.py (a transcript changed, so
-its sessions' transcript sections are)."""
+``schedule_warming`` is called by library/content_signals.py (a change a visitor sees moved the
+content version, so every page's cached facts are stale) and by transcripts/handlers.py (the
+transcript of a visible session changed, so its transcript sections are)."""
 
 from __future__ import annotations
 
@@ -33,7 +33,10 @@ def warm_session_pages(session_ids: list[int] | None = None) -> dict:
 
 def schedule_warming(session_ids=None) -> None:
     """Queue a warming job once the current transaction commits (it must read the committed
-    rows). ``None``: every session. Never raises into the editor's request."""
+    rows). ``None``: every session. Never raises into the editor's request. Nothing is queued
+    when the web processes would never read what it renders (``page_warming.enabled``)."""
+    if not page_warming.enabled():
+        return
     ids = None if session_ids is None else sorted({int(pk) for pk in session_ids if pk})
     if ids == []:
         return

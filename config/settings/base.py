@@ -197,6 +197,10 @@ CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "search-results": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "search"},
 }
+# The worker renders session pages into the default cache after a change (library/page_warming.py).
+# None: only when that cache is shared between processes (production's file cache); under the
+# memory cache above the web process would never see what the worker rendered. True/False: always/never.
+PAGE_WARMING = None
 
 # Every line says which request or job it belongs to: "req=<id>" (the X-Request-ID nginx
 # sends, or a new one) or "job=<task id>" in a worker (ops/request_ids.py).

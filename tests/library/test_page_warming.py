@@ -1,11 +1,16 @@
-"""The worker renders session pages into the cache (library/page_warming.py) when the content
-version moves or a transcript changes, through the handlers a real change goes through, so a
-visitor's first view of a page is a cache hit; only what any visitor may see is rendered."""
+"""The worker renders session pages into the cache (library/page_warming.py) when a change a
+visitor sees moves the content version or a visible session's transcript changes, through the
+handlers a real change goes through, so a visitor's first view of a page is a cache hit; only
+what any visitor may see is rendered. Nothing is queued when the cache is the worker's own (a
+per-process memory cache)."""
+
+import logging
 
 import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 from django_tasks import default_task_backend
 
 from library.tasks import warm_session_pages
@@ -14,6 +19,12 @@ from transcripts.models import Segment, Transcript
 from transcripts.signals import transcript_changed
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _warming_on(settings):
+    """The tests' memory cache is one process's, the client's and the task's alike: warm it."""
+    settings.PAGE_WARMING = True
 
 
 def _warm_jobs():
@@ -63,3 +74,35 @@ def test_a_change_queues_the_warming_and_the_first_view_is_cached(
         html = client.get(public.url).content.decode()
     assert "Corrected line." in html
     assert "transcripts_segment" not in " ".join(q["sql"] for q in queries.captured_queries)
+
+
+def test_every_job_renders_each_page_in_its_own_language(client, home, caplog):
+    """The worker runs job after job in one thread: a page rendered in English must not leave
+    English active for the next page's URL (it was then asked for at /en/en/..., a 404)."""
+    cache.clear()
+    first, _ = _transcribed(home, "First talk")
+    second, _ = _transcribed(home, "Second talk")
+    language = translation.get_language()
+    with caplog.at_level(logging.WARNING, logger="library.page_warming"):
+        assert warm_session_pages.call(None) == {"rendered": 4}
+        assert warm_session_pages.call([second.pk]) == {"rendered": 2}  # the next job too
+    assert caplog.records == [] and translation.get_language() == language
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(second.url).content.decode()  # the Dutch page was rendered, in Dutch
+    assert 'lang="nl"' in html and "Line 2 of Second talk." in html
+    assert "transcripts_segment" not in " ".join(q["sql"] for q in queries.captured_queries)
+
+
+def test_no_warming_into_a_cache_only_the_worker_reads(
+    settings, tmp_path, home, django_capture_on_commit_callbacks
+):
+    settings.PAGE_WARMING = None  # decided by the cache
+    default_task_backend.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        make_session(home, title="Seen by nobody")  # the tests' per-process memory cache
+    assert _warm_jobs() == []
+    file_cache = {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(tmp_path)}
+    settings.CACHES = {**settings.CACHES, "default": file_cache}  # shared, as in production
+    with django_capture_on_commit_callbacks(execute=True):
+        make_session(home, title="Seen by visitors")
+    assert _warm_jobs() == [[None]]
