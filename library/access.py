@@ -29,8 +29,9 @@ def visible_themes():
 
 def visible_session_ids() -> frozenset[int]:
     """The ids of ``visible_sessions()``, read once per content version (library/content_version.py:
-    it moves with every change of a page, its privacy or its place, at the change and again on
-    commit) from the cache every process shares. A search asks for them on every request."""
+    it moves with every change a visitor sees of a page, its privacy or its place, at the change
+    and again on commit) from the cache every process shares. A search asks for them on every
+    request."""
     return _per_content_version("sessions", lambda: visible_sessions().values_list("pk", flat=True))
 
 

@@ -1,7 +1,8 @@
 """One version number for what every visitor sees of the library's pages: it moves whenever a
 page, a privacy restriction, a site or a snippet a page shows (speaker, organisation, event)
-changes, so fragments rendered from them can be cached under it (the session page's facts and
-related sessions, the header's themes link) and are never served stale.
+changes for visitors (a saved draft does not: library/content_signals.py), so fragments
+rendered from them can be cached under it (the session page's facts and related sessions, the
+header's themes link) and are never served stale.
 
 The version lives in the cache every web process shares (settings CACHES), so a change saved in
 one process (the admin) reaches all of them. It moves when the change is made and again when

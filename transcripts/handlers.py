@@ -13,6 +13,7 @@ from django_tasks.base import TaskResultStatus
 from django_tasks.signals import task_finished
 from wagtail.signals import page_published
 
+from library.access import visible_sessions
 from library.models import Recording, SessionPage
 from library.tasks import schedule_warming
 
@@ -49,10 +50,11 @@ def transcript_deleted(sender, instance, **kwargs):
 
 
 def transcript_changed_warm(sender, transcript=None, recording_id=None, **kwargs):
-    """Its sessions' pages show other lines now: render them in the worker before a visitor does."""
+    """Its visible sessions' pages show other lines now: render them in the worker before a
+    visitor does (a draft's or a private session's page is never rendered: no job for it)."""
     recording_id = recording_id or getattr(transcript, "recording_id", None)
     if recording_id:
-        schedule_warming(SessionPage.objects.filter(recording_id=recording_id).values_list("pk", flat=True))
+        schedule_warming(visible_sessions().filter(recording_id=recording_id).values_list("pk", flat=True))
 
 
 def transcription_job_finished(sender, task_result, **kwargs):

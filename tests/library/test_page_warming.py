@@ -1,8 +1,8 @@
 """The worker renders session pages into the cache (library/page_warming.py) when a change a
 visitor sees moves the content version or a visible session's transcript changes, through the
 handlers a real change goes through, so a visitor's first view of a page is a cache hit; only
-what any visitor may see is rendered. Nothing is queued when the cache is the worker's own (a
-per-process memory cache)."""
+what any visitor may see is rendered. A draft queues nothing, and nothing is queued when the
+cache is the worker's own (a per-process memory cache)."""
 
 import logging
 
@@ -10,9 +10,13 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import translation
 from django_tasks import default_task_backend
+from wagtail.test.utils.form_data import inline_formset, nested_form_data
 
+from library import content_version
+from library.models import SessionPage, Speaker
 from library.tasks import warm_session_pages
 from tests.factories import make_private, make_recording, make_session
 from transcripts.models import Segment, Transcript
@@ -91,6 +95,58 @@ def test_every_job_renders_each_page_in_its_own_language(client, home, caplog):
         html = client.get(second.url).content.decode()  # the Dutch page was rendered, in Dutch
     assert 'lang="nl"' in html and "Line 2 of Second talk." in html
     assert "transcripts_segment" not in " ".join(q["sql"] for q in queries.captured_queries)
+
+
+def _session_form(title, slug, recording, speakers=(), publish=False):
+    data = nested_form_data(
+        {
+            "title": title,
+            "slug": slug,
+            "date": "2026-03-01",
+            "language": "en",
+            "speaker_links": inline_formset([{"speaker": pk} for pk in speakers]),
+            "summary": "",
+            "recording": recording.pk,
+        }
+    )
+    return {**data, "action-publish": "action-publish"} if publish else data
+
+
+def test_drafts_queue_no_warming_and_publishing_does(admin_client, home, django_capture_on_commit_callbacks):
+    """Through the admin's own views: saving a draft of a live session, creating a new session
+    as a draft (with a speaker) and its transcript finishing change nothing a visitor sees."""
+    with django_capture_on_commit_callbacks(execute=True):
+        session, _ = _transcribed(home, "Open talk")
+    speaker = Speaker.named("Ada Draft")
+    recording = make_recording(title="Draft recording")
+    cache.clear()  # no warm-all job waiting (it would absorb the next one)
+    default_task_backend.clear()
+    version = content_version.current()
+    edit = reverse("wagtailadmin_pages:edit", args=[session.pk])
+    add = reverse("wagtailadmin_pages:add", args=["library", "sessionpage", home.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        assert (
+            admin_client.post(
+                edit, _session_form("Open talk, edited", session.slug, session.recording)
+            ).status_code
+            == 302
+        )
+        assert (
+            admin_client.post(add, _session_form("New talk", "new-talk", recording, [speaker.pk])).status_code
+            == 302
+        )
+        draft = SessionPage.objects.get(slug="new-talk")
+        assert not draft.live and draft.speaker_links.count() == 1
+        transcript = Transcript.objects.create(
+            recording=recording, status=Transcript.Status.DONE, language="en"
+        )
+        transcript_changed.send(sender=Transcript, transcript=transcript, recording_id=recording.pk)
+    assert _warm_jobs() == [] and content_version.current() == version
+
+    with django_capture_on_commit_callbacks(execute=True):
+        published = _session_form("Open talk, edited", session.slug, session.recording, publish=True)
+        assert admin_client.post(edit, published).status_code == 302
+    assert _warm_jobs() == [[None]] and content_version.current() != version
 
 
 def test_no_warming_into_a_cache_only_the_worker_reads(
