@@ -381,14 +381,23 @@ class SearchEngine(abc.ABC):
         missing = [sid for sid in page if sid not in fields]
         if missing:
             fields.update(self._sessions(missing))
+        for lang in {fields[sid]["analysis"] for sid in page if sid in fields} - matchers.keys():
+            matchers.update(self._matchers(plan, {lang}))
+        # The titles and summaries shown are marked: their words learnt in one batch too.
+        for lang, matcher in matchers.items():
+            shown_fields = [
+                text
+                for sid in page
+                if sid in fields and fields[sid]["analysis"] == lang
+                for text in (fields[sid]["title"], fields[sid]["summary"])
+            ]
+            matcher.prepare(dict.fromkeys(shown_fields))
         hits = []
         for sid in page:
             if sid not in fields:
                 continue
             data = fields[sid]
-            matcher = (
-                matchers.get(data["analysis"]) or self._matchers(plan, {data["analysis"]})[data["analysis"]]
-            )
+            matcher = matchers[data["analysis"]]
             shown = [hit for _, hit in moments.get(sid, [])[: max(query.moments_per_session, 0)]]
             for hit in shown:
                 matcher_of_hit, text, found = snippets[id(hit)]

@@ -121,8 +121,9 @@ NEAR_CACHE_LIMIT = 10_000  # words whose fuzzy variants a process keeps
 class Vocabulary:
     """The stems of one language's moments with their moment counts, read from fts5vocab.
 
-    Kept per process for VOCABULARY_SECONDS (and dropped when this process writes): a
-    word added since is still found exactly, only not yet as a fuzzy variant."""
+    Kept per process for VOCABULARY_SECONDS, and on while the file does not change (dropped
+    when this process writes): a word added since is still found exactly, only not yet as
+    a fuzzy variant."""
 
     def __init__(self, rows: list[tuple[str, int]], moments: int, lang: str):
         self.documents = dict(rows)
@@ -309,7 +310,19 @@ def _facet_counts(matched, facts: SessionFacts, filters: dict[str, set[str]]):
 # -- the engine ----------------------------------------------------------------------------------
 
 _local = threading.local()
-_vocabularies: dict[tuple[str, str], tuple[float, Vocabulary]] = {}
+# (path, language) -> (when read, the connection that read it, its data_version then, it)
+_vocabularies: dict[tuple[str, str], tuple[float, tuple[int, int], int, Vocabulary]] = {}
+
+
+def _identity(connection) -> tuple[int, int]:
+    """A connection lives as long as its thread (``_local``): thread and object together
+    name it (sqlite3 connections take no weak references)."""
+    return threading.get_ident(), id(connection)
+
+
+def _data_version(connection) -> int:
+    """Moves when another connection (or process) has committed to the file."""
+    return connection.execute("PRAGMA data_version").fetchone()[0]
 
 
 class EmbeddedEngine(SearchEngine):
@@ -551,7 +564,7 @@ class EmbeddedEngine(SearchEngine):
         text_search = not plan.is_empty
         scores: dict[int, float] = {}
         field_matches: dict[int, float] = {}
-        moment_scores: list[tuple[float, int]] = []
+        moment_scores: list[tuple[float, int]] = []  # (score, -moment id): the heap's order
         if text_search:
             for lang in LANGUAGES:
                 vocabulary = self._vocabulary(connection, lang)
@@ -563,9 +576,11 @@ class EmbeddedEngine(SearchEngine):
                 ):
                     field_matches[session_id] = score
                     scores[session_id] = scores.get(session_id, 0.0) + score
-                for moment_id, score in self._moment_scores(connection, lang, plan, vocabulary, moment_expr):
-                    moment_scores.append((score, moment_id))
-                    session_id = moment_id >> MOMENT_BITS
+                ranked_moments, best_per_session = self._moment_scores(
+                    connection, lang, plan, vocabulary, moment_expr
+                )
+                moment_scores += ranked_moments
+                for session_id, score in best_per_session.items():
                     if score > scores.get(session_id, 0.0):
                         scores[session_id] = score
             matched = set(scores)
@@ -583,15 +598,17 @@ class EmbeddedEngine(SearchEngine):
         else:
             selected.sort(key=lambda sid: sid)
             selected.sort(key=lambda sid: dates.get(sid, ""), reverse=True)
-        candidates = (
-            self._candidates(connection, set(selected), moment_scores, field_matches) if text_search else []
-        )
+        candidates = []
+        if text_search:
+            # Every matched session selected (no filter took one out): no moment to sift.
+            wanted = None if len(selected) == len(scores) else set(selected)
+            candidates = self._candidates(connection, wanted, moment_scores, field_matches)
         return Retrieved(candidates=candidates, ranked=selected, total=len(selected), facets=facets)
 
     @staticmethod
     def _moment_scores(connection, lang: str, plan: QueryPlan, vocabulary, moment_expr: str):
-        """(moment id, score) of the matching moments worth ranking: every one, by bm25,
-        when there are at most BM25_MOMENTS.
+        """(score, -moment id) of the matching moments worth ranking, and each session's best
+        score: every one, by bm25, when there are at most BM25_MOMENTS.
 
         bm25 costs a few microseconds per match and query word, so a query whose words are
         in most moments (a common word, or "at least 1 of 2" with one of them common) would
@@ -602,29 +619,40 @@ class EmbeddedEngine(SearchEngine):
         table = f"moment_text_{lang}"
         per_session = _rowids_per_session(connection, table, moment_expr)
         if sum(count for count, _ in per_session.values()) <= BM25_MOMENTS:
-            return connection.execute(
-                f"SELECT rowid, -bm25({table}, {MOMENT_WEIGHTS}) FROM {table} WHERE {table} MATCH ?",
+            scored = connection.execute(
+                f"SELECT -bm25({table}, {MOMENT_WEIGHTS}), -rowid FROM {table} WHERE {table} MATCH ?",
                 (moment_expr,),
             ).fetchall()
+            best: dict[int, float] = {}
+            for score, negative_id in scored:
+                sid = -negative_id >> MOMENT_BITS
+                if score > best.get(sid, -math.inf):
+                    best[sid] = score
+            return scored, best
         every_word = dataclasses.replace(plan, minimum=len(plan.loose))
         strict_expr = fts_expressions(every_word, lang, vocabulary)[1]
         strict = _rowids_per_session(connection, table, strict_expr) if strict_expr != moment_expr else {}
         scored = []
+        best = {}
         for sid, (count, first_ids) in per_session.items():
-            weight = math.log1p(count)
-            best = list(dict.fromkeys([*strict.get(sid, (0, []))[1], *first_ids]))[:CHEAP_PER_SESSION]
-            scored += [(mid, weight / k) for k, mid in enumerate(best, start=1)]
-        return scored
+            weight = best[sid] = math.log1p(count)  # the first of its moments scores weight / 1
+            ids = list(dict.fromkeys([*strict.get(sid, (0, []))[1], *first_ids]))[:CHEAP_PER_SESSION]
+            scored += [(weight / k, -mid) for k, mid in enumerate(ids, start=1)]
+        return scored, best
 
     @staticmethod
-    def _candidates(connection, selected: set[int], moment_scores, field_matches) -> list[Candidate]:
-        """The best RESCORE_WINDOW moments of the selected sessions, and their own fields."""
-        best = heapq.nlargest(
-            RESCORE_WINDOW,
-            ((score, mid) for score, mid in moment_scores if mid >> MOMENT_BITS in selected),
-            key=lambda pair: (pair[0], -pair[1]),
-        )
-        candidates = [Candidate(sid, score) for sid, score in field_matches.items() if sid in selected]
+    def _candidates(connection, selected: set[int] | None, moment_scores, field_matches) -> list[Candidate]:
+        """The best RESCORE_WINDOW moments of the selected sessions (None: of every matched
+        one), and their own fields. ``moment_scores`` holds (score, -moment id): the best
+        score first, then the lowest id, compared in C without a key function."""
+        if selected is not None:
+            moment_scores = [pair for pair in moment_scores if -pair[1] >> MOMENT_BITS in selected]
+        best = [(score, -negative_id) for score, negative_id in heapq.nlargest(RESCORE_WINDOW, moment_scores)]
+        candidates = [
+            Candidate(sid, score)
+            for sid, score in field_matches.items()
+            if selected is None or sid in selected
+        ]
         if best:
             marks = ",".join("?" * len(best))
             rows = {
@@ -644,10 +672,19 @@ class EmbeddedEngine(SearchEngine):
         return candidates
 
     def _vocabulary(self, connection, lang: str) -> Vocabulary:
+        """The vocabulary, read again after VOCABULARY_SECONDS only if the file has changed
+        since (as this connection sees it): reading it costs a few hundred milliseconds at
+        10x, which a search that happened to come after 30 s of nothing paid."""
         key = (str(self.path), lang)
         kept = _vocabularies.get(key)
-        if kept and time.monotonic() - kept[0] < VOCABULARY_SECONDS:
-            return kept[1]
+        if kept:
+            loaded_at, loader, version, vocabulary = kept
+            if time.monotonic() - loaded_at < VOCABULARY_SECONDS:
+                return vocabulary
+            if loader == _identity(connection) and _data_version(connection) == version:
+                _vocabularies[key] = (time.monotonic(), loader, version, vocabulary)
+                return vocabulary
+        version = _data_version(connection)
         rows = connection.execute(f"SELECT term, doc FROM moment_vocab_{lang}").fetchall()
         (moments,) = connection.execute(
             "SELECT count(*) FROM moments "
@@ -655,7 +692,7 @@ class EmbeddedEngine(SearchEngine):
             (lang,),
         ).fetchone()
         vocabulary = Vocabulary(rows, moments, lang)
-        _vocabularies[key] = (time.monotonic(), vocabulary)
+        _vocabularies[key] = (time.monotonic(), _identity(connection), version, vocabulary)
         return vocabulary
 
     def _forget_vocabulary(self) -> None:
@@ -664,7 +701,7 @@ class EmbeddedEngine(SearchEngine):
 
     def _facts(self, connection) -> SessionFacts:
         """This connection's SessionFacts, read again when the file has changed."""
-        (version,) = connection.execute("PRAGMA data_version").fetchone()
+        version = _data_version(connection)
         kept = getattr(_local, "facts", {}).get(str(self.path))
         if kept is None or kept.version != version:
             kept = SessionFacts(connection, version)

@@ -1,10 +1,12 @@
 """The embedded engine keeps each session's facet values and display fields in memory per
-connection (SessionFacts); a change committed through any connection must show at once."""
+connection (SessionFacts); a change committed through any connection must show at once.
+Its vocabulary (fuzzy variants, idf) is kept while the file does not change."""
 
 from __future__ import annotations
 
 import threading
 
+from search.engines import embedded
 from search.engines.base import MomentDocument, SearchQuery, SessionDocument
 from search.engines.embedded import EmbeddedEngine
 
@@ -61,3 +63,27 @@ def test_a_change_through_this_connection_shows_in_the_next_search(tmp_path):
     assert themes_of(engine) == {"Data": 1}
     engine.index_sessions([session(1, "Open data", "Cities")])
     assert themes_of(engine) == {"Cities": 1}
+
+
+def test_the_vocabulary_is_read_again_only_when_the_file_has_changed(tmp_path, monkeypatch):
+    # Its lifetime over at once: what keeps it is that nothing has changed since.
+    monkeypatch.setattr(embedded, "VOCABULARY_SECONDS", 0.0)
+    engine = EmbeddedEngine(path=tmp_path / "index.sqlite3")
+    engine.rebuild([session(1, "Open data", "Data")])
+
+    def vocabulary():
+        return engine._run(lambda connection: engine._vocabulary(connection, "en"))
+
+    first = vocabulary()
+    assert vocabulary() is first
+
+    cranes = SessionDocument(
+        session_id=2,
+        title="Ports",
+        url="/s/2/",
+        language="en",
+        moments=(MomentDocument(start=0.0, end=30.0, text="harbour cranes"),),
+    )
+    in_another_thread(lambda: engine.index_sessions([cranes]))
+    again = vocabulary()
+    assert again is not first and "crane" in again.documents and "crane" not in first.documents
