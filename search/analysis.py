@@ -85,7 +85,11 @@ def words(text: str) -> list[re.Match]:
 
 def analyse(text: str, language: str) -> str:
     """``text`` as space-separated stems: what the full-text index stores and matches."""
-    stemmer = _stemmer(language)
-    return " ".join(
-        _fold(s) for s in stemmer.stemWords([m.group().lower().replace("’", "'") for m in words(text)])
-    )
+    return " ".join(analysed_words(text, language)[0])
+
+
+def analysed_words(text: str, language: str) -> tuple[list[str], list[str]]:
+    """The stem and the plain form (lower case, accents folded) of each word of ``text``:
+    the two forms the shared ranking compares (search/engines/matching.py)."""
+    written = [word.lower().replace("’", "'") for word in WORD.findall(text or "")]
+    return [_fold(s) for s in _stemmer(language).stemWords(written)], [_fold(w) for w in written]

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from search.engines.errors import EngineUnavailable as EngineUnavailable  # re-exported
 from search.engines.errors import QueryError
 from search.engines.errors import visitor_message as _
-from search.engines.matching import Matcher, MomentMatch, QueryPlan, idf, plan_query
+from search.engines.matching import Matcher, MomentMatch, QueryPlan, idf, plan_query, remember_words
 from search.engines.query_syntax import parse_query
 
 FACETS = ("theme", "speaker", "organisation", "event", "year", "language")
@@ -116,6 +116,9 @@ class Candidate:
     session_id: int
     engine_score: float
     moment: MomentDocument | None = None
+    # The moment's words as matching.stored_words wrote them at index time, if the engine
+    # keeps them (then rescoring need not find them in the text again).
+    words: str | None = None
 
 
 @dataclass
@@ -335,6 +338,7 @@ class SearchEngine(abc.ABC):
                 texts[data["analysis"]] += [data["title"], *data["speakers"]]
                 if candidate.moment is not None:
                     texts[data["analysis"]].append(candidate.moment.text)
+                    remember_words(candidate.moment.text, data["analysis"], candidate.words)
                 else:
                     texts[data["analysis"]].append(data["summary"])
         for lang, matcher in matchers.items():

@@ -37,7 +37,15 @@ from pathlib import Path
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from search.analysis import LANGUAGES, analyse, analysis_language, stem, stop_forms, words
+from search.analysis import (
+    LANGUAGES,
+    analyse,
+    analysed_words,
+    analysis_language,
+    stem,
+    stop_forms,
+    words,
+)
 from search.engines.base import (
     FACETS,
     RESCORE_WINDOW,
@@ -52,7 +60,14 @@ from search.engines.base import (
     session_fields,
 )
 from search.engines.errors import visitor_message as _
-from search.engines.matching import FUZZY_VARIANTS, QueryPlan, Term, compound_splits, fuzziness
+from search.engines.matching import (
+    FUZZY_VARIANTS,
+    QueryPlan,
+    Term,
+    compound_splits,
+    fuzziness,
+    stored_words,
+)
 
 # "At least m of n" is written out as combinations; beyond this many, more words are required.
 MAX_COMBINATIONS = 64
@@ -69,7 +84,10 @@ logger = logging.getLogger(__name__)
 _TOKENIZER = "tokenize = 'unicode61 remove_diacritics 0'"
 # Bumped whenever the tables change; an index file of another version is emptied (it is
 # only a copy of the database: `search_index --rebuild` fills it again).
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
+# Versions a file is brought up to date from in place, by these statements, instead of
+# emptied: version 4 lacked the moments' stored words (those rows are tokenised when read).
+MIGRATIONS = {4: ["ALTER TABLE moments ADD COLUMN words TEXT"]}
 # A moment's id (= its full-text rowid) is session_id << MOMENT_BITS | position, so the
 # session of a matching moment is known from the rowid alone: reading a stored column of
 # every match doubled the time of a common word.
@@ -84,7 +102,7 @@ def _schema() -> list[str]:
         "value TEXT NOT NULL)",
         "CREATE INDEX IF NOT EXISTS facet_values_session ON facet_values (session_id)",
         "CREATE TABLE IF NOT EXISTS moments (id INTEGER PRIMARY KEY, session_id INTEGER NOT NULL, "
-        'start REAL NOT NULL, "end" REAL NOT NULL, text TEXT NOT NULL, segment_starts TEXT)',
+        'start REAL NOT NULL, "end" REAL NOT NULL, text TEXT NOT NULL, segment_starts TEXT, words TEXT)',
         "CREATE INDEX IF NOT EXISTS moments_session ON moments (session_id)",
     ]
     for lang in LANGUAGES:
@@ -365,8 +383,13 @@ class EmbeddedEngine(SearchEngine):
         (version,) = connection.execute("PRAGMA user_version").fetchone()
         if version != SCHEMA_VERSION:
             connection.execute("BEGIN IMMEDIATE")
+            # Read again: another process may have brought it up to date meanwhile.
             (version,) = connection.execute("PRAGMA user_version").fetchone()
-            if version != SCHEMA_VERSION:  # another process may have done it meanwhile
+            if version in MIGRATIONS:
+                for statement in MIGRATIONS[version]:
+                    connection.execute(statement)
+                connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            elif version != SCHEMA_VERSION:
                 if version:
                     logger.warning(
                         "Search index schema %s replaced by %s: run search_index --rebuild",
@@ -446,10 +469,12 @@ class EmbeddedEngine(SearchEngine):
                     m.start,
                     m.end,
                     m.text,
-                    analyse(m.text, lang),
+                    " ".join(forms[0]),  # the stems: what FTS matches
                     json.dumps(m.segment_starts) if m.segment_starts else None,
+                    stored_words(*forms),
                 )
                 for m in doc.moments[: 1 << MOMENT_BITS]
+                for forms in [analysed_words(m.text, lang)]
             ],
             "context": context,
         }
@@ -476,12 +501,12 @@ class EmbeddedEngine(SearchEngine):
             f"INSERT INTO session_text_{lang} (rowid, title, summary, speakers) VALUES (?, ?, ?, ?)",
             rows["text"],
         )
-        for position, (start, end, text, stemmed, segment_starts) in enumerate(rows["moments"]):
+        for position, (start, end, text, stemmed, segment_starts, kept_words) in enumerate(rows["moments"]):
             moment_id = (session_id << MOMENT_BITS) | position
             connection.execute(
-                'INSERT INTO moments (id, session_id, start, "end", text, segment_starts) '
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (moment_id, session_id, start, end, text, segment_starts),
+                'INSERT INTO moments (id, session_id, start, "end", text, segment_starts, words) '
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (moment_id, session_id, start, end, text, segment_starts, kept_words),
             )
             connection.execute(
                 f"INSERT INTO moment_text_{lang} (rowid, text, context) VALUES (?, ?, ?)",
@@ -658,17 +683,18 @@ class EmbeddedEngine(SearchEngine):
             rows = {
                 row[0]: row[1:]
                 for row in connection.execute(
-                    f'SELECT id, start, "end", text, segment_starts FROM moments WHERE id IN ({marks})',
+                    'SELECT id, start, "end", text, segment_starts, words FROM moments '
+                    f"WHERE id IN ({marks})",
                     tuple(mid for _, mid in best),
                 )
             }
             for score, mid in best:
                 if mid not in rows:
                     continue
-                start, end, text, segment_starts = rows[mid]
+                start, end, text, segment_starts, kept_words = rows[mid]
                 starts = tuple(tuple(pair) for pair in json.loads(segment_starts)) if segment_starts else ()
                 moment = MomentDocument(start=start, end=end, text=text, segment_starts=starts)
-                candidates.append(Candidate(mid >> MOMENT_BITS, score, moment))
+                candidates.append(Candidate(mid >> MOMENT_BITS, score, moment, kept_words))
         return candidates
 
     def _vocabulary(self, connection, lang: str) -> Vocabulary:

@@ -31,9 +31,9 @@ from __future__ import annotations
 import html
 import itertools
 import math
+import operator
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy
 from rapidfuzz import process
@@ -151,6 +151,13 @@ class Tokens:
         self.stems, self.plains = zip(*keys, strict=True) if keys else ((), ())
         self._offsets = None
 
+    @classmethod
+    def from_forms(cls, text: str, stems: tuple[str, ...], plains: tuple[str, ...]) -> Tokens:
+        tokens = cls.__new__(cls)
+        tokens.text, tokens.stems, tokens.plains = text, stems, plains
+        tokens.keys, tokens._offsets = tuple(zip(stems, plains, strict=True)), None
+        return tokens
+
     def __len__(self) -> int:
         return len(self.stems)
 
@@ -189,13 +196,45 @@ def _word_key(word: str, lang: str) -> tuple[str, str]:
     return key
 
 
-@lru_cache(maxsize=8192)
+# Texts already read, as Tokens: a moment is rescored by query after query. Emptied when it
+# grows past the limit.
+_TOKENS: dict[tuple[str, str], Tokens] = {}
+TOKENS_LIMIT = 20_000
+
+
 def _tokens(text: str, lang: str) -> Tokens:
-    written = WORD.findall(text or "")
-    keys = list(map(_WORD_KEYS.setdefault(lang, {}).get, written))
-    if None in keys:
-        keys = [key or _word_key(word, lang) for word, key in zip(written, keys, strict=True)]
-    return Tokens(text, tuple(keys))
+    found = _TOKENS.get((text, lang))
+    if found is None:
+        written = WORD.findall(text or "")
+        keys = list(map(_WORD_KEYS.setdefault(lang, {}).get, written))
+        if None in keys:
+            keys = [key or _word_key(word, lang) for word, key in zip(written, keys, strict=True)]
+        found = _keep(text, lang, Tokens(text, tuple(keys)))
+    return found
+
+
+def _keep(text: str, lang: str, tokens: Tokens) -> Tokens:
+    if len(_TOKENS) > TOKENS_LIMIT:
+        _TOKENS.clear()
+    _TOKENS[(text, lang)] = tokens
+    return tokens
+
+
+def stored_words(stems: list[str], plains: list[str]) -> str:
+    """What an engine may keep of a moment's text at index time, from its
+    ``analysis.analysed_words`` (``remember_words`` reads it back): so that rescoring a
+    candidate needs no tokenising (splitting this costs a quarter of finding the words)."""
+    return " ".join(stems) + "\n" + " ".join(plains)
+
+
+def remember_words(text: str, lang: str, stored: str | None) -> None:
+    """Take the words of ``text`` from what ``stored_words`` wrote, unless already read."""
+    if not stored or (text, lang) in _TOKENS:
+        return
+    stems, _, plains = stored.partition("\n")
+    stems, plains = (tuple(stems.split(" ")), tuple(plains.split(" "))) if stems or plains else ((), ())
+    if len(stems) == len(plains):
+        _keep(text, lang, Tokens.from_forms(text, stems, plains))
 
 
 @dataclass
@@ -233,6 +272,11 @@ class Matcher:
         self._stems = [[tuple(stem(w, lang) for w in atom) for atom in term.atoms] for term in plan.terms]
         self._joined = [stem(t.joined_with_next, lang) if t.joined_with_next else "" for t in plan.terms]
         self._weights = [self._term_weight(t) for t in plan.terms]
+        n = len(plan.terms)
+        self._total_weight = sum(self._weights) or 1.0
+        self._pair_weight = sum((self._weights[i] + self._weights[i + 1]) / 2 for i in range(n - 1)) or 1.0
+        self._required = [i for i, t in enumerate(plan.terms) if t.required]
+        self._loose = [i for i, t in enumerate(plan.terms) if not t.required]
         self._alone: dict[tuple[str, str], Meets] = {}
         self._contexts: dict[str, list[float]] = {}
         # Typed compounds that two transcript words may spell, and phrases by first stem.
@@ -386,18 +430,16 @@ class Matcher:
             return None
         met = best_anywhere
         if context:
-            met = [max(a, c) for a, c in zip(best_anywhere, self._met_in(context), strict=True)]
-        for i, term in enumerate(self.plan.terms):
-            if term.required and not met[i]:
+            met = list(map(max, best_anywhere, self._met_in(context)))
+        for i in self._required:
+            if not met[i]:
                 return None
-        loose_met = sum(1 for i, t in enumerate(self.plan.terms) if not t.required and met[i])
-        if loose_met < self.plan.minimum:
+        if sum(1 for i in self._loose if met[i]) < self.plan.minimum:
             return None
 
-        total_weight = sum(self._weights) or 1.0
-        coverage = sum(w * m for w, m in zip(self._weights, met, strict=True)) / total_weight
+        total_weight, pair_weight = self._total_weight, self._pair_weight
+        coverage = sum(map(operator.mul, self._weights, met)) / total_weight
         stretch, order, start_token, marks, all_in_stretch = self._best_stretch(per_token, n)
-        pair_weight = sum((self._weights[i] + self._weights[i + 1]) / 2 for i in range(n - 1)) or 1.0
         score = (
             STRETCH_SHARE * stretch / total_weight
             + ORDER_SHARE * (order / pair_weight if n > 1 else stretch / total_weight)
@@ -423,8 +465,9 @@ class Matcher:
         Returns (weighted terms met, weighted pairs of consecutive query words met in order,
         first token, tokens to mark, whether every term is met in it)."""
         width = n + STRETCH_SLACK
-        positions = [j for j, found in enumerate(per_token) if found]
+        positions = list(itertools.compress(range(len(per_token)), per_token))
         best = (0.0, 0.0, None, [], False)
+        best_where = None  # the best stretch's (first word, where, marks), its link found at the end
         for a_index, a in enumerate(positions):
             got: dict[int, float] = {}
             where: dict[int, list[int]] = {}
@@ -450,8 +493,11 @@ class Matcher:
                     order += (self._weights[i] * got[i] + self._weights[i + 1] * got[i + 1]) / 2
             key = value + order
             if key > best[0] + best[1] + 1e-9:
-                best = (value, order, _lead(a, where, n), sorted(set(marks)), len(got) == n)
-        return best
+                best, best_where = (value, order, None, None, len(got) == n), (a, where, marks)
+        if best_where is None:
+            return best
+        a, where, marks = best_where
+        return best[0], best[1], _lead(a, where, n), sorted(set(marks)), best[4]
 
     # -- what the visitor sees -------------------------------------------------------------------
 
