@@ -60,3 +60,20 @@ def test_a_file_of_version_4_keeps_its_moments_and_gets_the_stored_words(tmp_pat
     assert plains.split(" ") == TEXT.split(" ") and len(stems.split(" ")) == len(TEXT.split(" "))
     matching._TOKENS.clear()  # the moment's words read from what was stored
     assert seen(in_new_thread(lambda: engine.search(query).hits)) == seen(expected)
+
+
+def test_stored_words_read_back_as_the_text_itself_reads():
+    from search.analysis import analysed_words
+
+    for text in ["Zo'n ideeën – z’n ÉÉN café, 2024!", "", "  ", "Open data; opendata. Über_alles"]:
+        for lang in ("nl", "en"):
+            matching._TOKENS.clear()
+            read = matching._tokens(text, lang)
+            matching._TOKENS.clear()
+            matching.remember_words(text, lang, matching.stored_words(*analysed_words(text, lang)))
+            kept = matching._tokens(text, lang)
+            assert kept is not read and (kept.stems, kept.plains, kept.keys) == (
+                read.stems,
+                read.plains,
+                read.keys,
+            )
