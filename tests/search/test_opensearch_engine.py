@@ -12,6 +12,7 @@ import uuid
 import pytest
 from django.conf import settings
 
+from search.engines import opensearch
 from search.engines.base import (
     EngineUnavailable,
     MomentDocument,
@@ -178,6 +179,25 @@ def test_reindexing_a_session_drops_its_stale_moments(engine):
     engine.remove_session(1)
     assert engine.search(SearchQuery(text="alpha")).total == 0
     assert engine.indexed_session_ids() == set()
+
+
+def test_word_counts_for_the_ranking_count_live_moments_of_the_language(engine):
+    engine.index_sessions(
+        [
+            session(1, ["innovaties in data", "open data", "iets anders"], language="nl"),
+            session(2, ["data"], language="en"),
+        ]
+    )
+    # Re-indexed with fewer moments: the replaced and dropped ones must not count.
+    engine.index_sessions([session(1, ["innovatie en data", "niets"], language="nl")])
+
+    expected = (2, {"innovaties": 1, "data": 1, "nergens": 0})
+    assert engine._frequencies(["data", "innovaties", "nergens"], "nl") == expected
+    assert engine._frequencies(["data"], "en") == (1, {"data": 1})
+    # A search counts its words in the request that looks up their misheard forms.
+    opensearch._frequency_cache.clear()
+    engine.search(SearchQuery(text="innovaties data nergens"))
+    assert engine._kept_frequencies("nl", ["data", "innovaties", "nergens"]) == expected  # sorted
 
 
 def test_facets_count_sessions_and_stay_stable_under_their_own_filter(engine):
