@@ -530,36 +530,49 @@ class OpenSearchEngine(SearchEngine):
         search = search.query(_text_query(plan, self._fuzzy_variants(plan))).source(
             ["kind", "session_id", "start", "end", "text_nl", "text_en", "segments"]
         )
-        # Every matching session (before the facet filters), for the facets request; and
-        # the filtered ones by their number of matching moments, for the order beyond the
+        # The filtered sessions by their number of matching moments: the order beyond the
         # candidates (ordering by best score took a script over every match).
-        search.aggs.bucket("matched", "terms", field="session_id", size=MATCHED_SESSIONS_LIMIT)
         search.aggs.bucket("ranked", "filter", filter=dsl.Q("bool", filter=list(selected.values()))).bucket(
             "sessions", "terms", field="session_id", size=max(1, first + query.per_page)
         )
+        if self.shards == 1:
+            # Facets and total in the same request: one document per matching session (its
+            # best), of which the facet aggregations count the values. Every document of a
+            # session holds its facet values, so counting these counts sessions (10x: a
+            # second request for them cost 15 ms at the median, 70 ms at the 95th percentile).
+            # On one shard only: over several, a session's moments lie on several shards.
+            sample = search.aggs.bucket(
+                "sessions",
+                "diversified_sampler",
+                field="session_id",
+                max_docs_per_value=1,
+                shard_size=MATCHED_SESSIONS_LIMIT,
+            )
+            _facet_aggs(sample, selected)
+        else:  # every matching session (before the facet filters), for the facets request
+            search.aggs.bucket("matched", "terms", field="session_id", size=MATCHED_SESSIONS_LIMIT)
         if selected:
             search = search.post_filter(dsl.Q("bool", filter=list(selected.values())))
         raw = search[:RESCORE_WINDOW].execute().to_dict()
-        matched = [bucket["key"] for bucket in raw["aggregations"]["matched"]["buckets"]]
-        if not matched:
-            return Retrieved(candidates=[], ranked=[], total=0, facets={f: [] for f in FACETS})
+        aggs = raw["aggregations"]
+        if self.shards == 1:
+            facets, total = _facet_counts(aggs["sessions"])
+            if not aggs["sessions"]["doc_count"]:
+                return Retrieved(candidates=[], ranked=[], total=0, facets={f: [] for f in FACETS})
+        else:
+            matched = [bucket["key"] for bucket in aggs["matched"]["buckets"]]
+            if not matched:
+                return Retrieved(candidates=[], ranked=[], total=0, facets={f: [] for f in FACETS})
+            # Ask the concrete index that answered: a rebuild may swap the alias in between.
+            index = raw["hits"]["hits"][0]["_index"] if raw["hits"]["hits"] else self.alias
+            facets, total = self._facets(index, matched, selected, visible)
         candidates = [_candidate(hit) for hit in raw["hits"]["hits"]]
-        ranked = [int(b["key"]) for b in raw["aggregations"]["ranked"]["sessions"]["buckets"]]
-        # Ask the concrete index that answered: a rebuild may swap the alias in between.
-        index = raw["hits"]["hits"][0]["_index"] if raw["hits"]["hits"] else self.alias
-        facets, total = self._facets(index, matched, selected, visible)
+        ranked = [int(b["key"]) for b in aggs["ranked"]["sessions"]["buckets"]]
         return Retrieved(candidates=candidates, ranked=ranked, total=total, facets=facets)
 
     def _facets(self, index, matched, selected, visible) -> tuple[dict, int]:
-        aggs = self._facets_search(index, matched, selected, visible).execute().to_dict()["aggregations"]
-        facets = {
-            facet: [
-                (str(bucket["key"]), int(bucket["doc_count"]))
-                for bucket in aggs[f"facet_{facet}"]["values"]["buckets"]
-            ]
-            for facet in FACETS
-        }
-        return facets, int(aggs["total"]["doc_count"])
+        search = self._facets_search(index, matched, selected, visible)
+        return _facet_counts(search.execute().to_dict()["aggregations"])
 
     def _sessions(self, session_ids) -> dict[int, dict]:
         ids = [str(sid) for sid in session_ids]
@@ -722,17 +735,33 @@ class OpenSearchEngine(SearchEngine):
             search = search.filter("terms", session_id=matched)
         if visible is not None:
             search = search.filter(visible)
-        for facet in FACETS:
-            others = [q for name, q in filters.items() if name != facet]
-            search.aggs.bucket(f"facet_{facet}", "filter", filter=dsl.Q("bool", filter=others)).bucket(
-                "values",
-                "terms",
-                field=FACET_FIELDS[facet],
-                size=FACET_SIZE,
-                order=[{"_count": "desc"}, {"_key": "asc"}],
-            )
-        search.aggs.bucket("total", "filter", filter=dsl.Q("bool", filter=list(filters.values())))
+        _facet_aggs(search.aggs, filters)
         return search
+
+
+def _facet_aggs(aggs, filters: dict[str, dsl.Q]) -> None:
+    """Under ``aggs``: each facet's values, with every selected filter but its own (so the
+    other values of a selected facet stay on offer), and the total with all of them. Over
+    one document per session, they count sessions."""
+    for facet in FACETS:
+        others = [q for name, q in filters.items() if name != facet]
+        aggs.bucket(f"facet_{facet}", "filter", filter=dsl.Q("bool", filter=others)).bucket(
+            "values",
+            "terms",
+            field=FACET_FIELDS[facet],
+            size=FACET_SIZE,
+            order=[{"_count": "desc"}, {"_key": "asc"}],
+        )
+    aggs.bucket("total", "filter", filter=dsl.Q("bool", filter=list(filters.values())))
+
+
+def _facet_counts(aggs: dict) -> tuple[dict[str, list[tuple[str, int]]], int]:
+    """The facet counts and the total that ``_facet_aggs`` asked for."""
+    facets = {
+        facet: [(str(b["key"]), int(b["doc_count"])) for b in aggs[f"facet_{facet}"]["values"]["buckets"]]
+        for facet in FACETS
+    }
+    return facets, int(aggs["total"]["doc_count"])
 
 
 FREQUENCY_SECONDS = 30.0

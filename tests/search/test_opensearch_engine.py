@@ -200,21 +200,28 @@ def test_word_counts_for_the_ranking_count_live_moments_of_the_language(engine):
     assert engine._kept_frequencies("nl", ["data", "innovaties", "nergens"]) == expected  # sorted
 
 
-def test_facets_count_sessions_and_stay_stable_under_their_own_filter(engine):
+# One shard counts in the hits request (a document per session), more in a second request.
+@pytest.mark.parametrize("shards", [1, 2])
+def test_facets_count_sessions_and_stay_stable_under_their_own_filter(engine, shards):
+    engine.shards = shards
     engine.index_sessions(
         [
             session(1, ["data " * 3] * 5, themes=("AI",), year=2024),
             session(2, ["data"], themes=("AI", "Privacy"), year=2025),
             session(3, ["data"], themes=("Privacy",), year=2025),
+            session(4, [], title="Data without a transcript", themes=("AI",), year=2025),
+            session(5, ["other words"], themes=("AI",), year=2025),
         ]
     )
 
     results = engine.search(SearchQuery(text="data", filters={"theme": ["AI"]}))
 
-    assert results.total == 2
-    # Five moments of session 1 still count once; Privacy stays offered under the AI filter.
-    assert dict(results.facets["theme"]) == {"AI": 2, "Privacy": 2}
-    assert dict(results.facets["year"]) == {"2024": 1, "2025": 1}
+    assert results.total == 3
+    # Five moments of session 1 still count once, session 4 by its title; Privacy stays
+    # offered under the AI filter.
+    assert dict(results.facets["theme"]) == {"AI": 3, "Privacy": 2}
+    assert dict(results.facets["year"]) == {"2024": 1, "2025": 2}
+    assert {hit.session_id for hit in results.hits} == {1, 2, 4}
     assert results.facets["event"] == []  # sessions without an event offer no "" value
 
 
