@@ -206,17 +206,22 @@ def _joined_alternatives(term: Term, lang: str, vocabulary: Vocabulary) -> list[
     return [_fts_string([joined])] + [_fts_string([v]) for v in vocabulary.near(joined, fuzziness(joined))]
 
 
-def _rowids_per_session(connection, table: str, expression: str) -> dict[int, tuple[int, list[int]]]:
-    """Per session: how many of its moments match, and the first CHEAP_PER_SESSION of them
-    (one row per session: far cheaper than fetching thousands of moment rows)."""
+def _rowids_per_session(connection, table: str, expression: str) -> dict[int, tuple[int, str]]:
+    """Per session: how many of its moments match, and their ids in order, comma-separated
+    (one row per session: far cheaper than fetching thousands of moment rows; ``_first_ids``
+    reads the few that are needed)."""
     return {
-        sid: (count, [int(mid) for mid in ids.split(",", CHEAP_PER_SESSION)[:CHEAP_PER_SESSION]])
+        sid: (count, ids)
         for sid, count, ids in connection.execute(
             f"SELECT rowid >> {MOMENT_BITS}, count(*), group_concat(rowid) FROM {table} "
             f"WHERE {table} MATCH ? GROUP BY 1",
             (expression,),
         )
     }
+
+
+def _first_ids(ids: str) -> list[int]:
+    return [int(mid) for mid in ids.split(",", CHEAP_PER_SESSION)[:CHEAP_PER_SESSION]] if ids else []
 
 
 def _at_least(expressions: list[str], minimum: int) -> str:
@@ -590,6 +595,7 @@ class EmbeddedEngine(SearchEngine):
         scores: dict[int, float] = {}
         field_matches: dict[int, float] = {}
         moment_scores: list[tuple[float, int]] = []  # (score, -moment id): the heap's order
+        by_count: dict[int, tuple[float, str, str]] = {}  # sessions scored by their matches' count
         if text_search:
             for lang in LANGUAGES:
                 vocabulary = self._vocabulary(connection, lang)
@@ -601,10 +607,11 @@ class EmbeddedEngine(SearchEngine):
                 ):
                     field_matches[session_id] = score
                     scores[session_id] = scores.get(session_id, 0.0) + score
-                ranked_moments, best_per_session = self._moment_scores(
+                ranked_moments, best_per_session, counted = self._moment_scores(
                     connection, lang, plan, vocabulary, moment_expr
                 )
                 moment_scores += ranked_moments
+                by_count.update(counted)
                 for session_id, score in best_per_session.items():
                     if score > scores.get(session_id, 0.0):
                         scores[session_id] = score
@@ -627,20 +634,23 @@ class EmbeddedEngine(SearchEngine):
         if text_search:
             # Every matched session selected (no filter took one out): no moment to sift.
             wanted = None if len(selected) == len(scores) else set(selected)
-            candidates = self._candidates(connection, wanted, moment_scores, field_matches)
+            candidates = self._candidates(connection, wanted, moment_scores, by_count, field_matches)
         return Retrieved(candidates=candidates, ranked=selected, total=len(selected), facets=facets)
 
     @staticmethod
     def _moment_scores(connection, lang: str, plan: QueryPlan, vocabulary, moment_expr: str):
-        """(score, -moment id) of the matching moments worth ranking, and each session's best
-        score: every one, by bm25, when there are at most BM25_MOMENTS.
+        """(score, -moment id) of the matching moments worth ranking, each session's best
+        score, and the sessions scored by count: every moment, by bm25, when there are at
+        most BM25_MOMENTS.
 
         bm25 costs a few microseconds per match and query word, so a query whose words are
         in most moments (a common word, or "at least 1 of 2" with one of them common) would
         spend tens of milliseconds on it. Above BM25_MOMENTS matches a session's moments
         score instead by how many of them match (the session that talks about it most),
         the k-th 1/k of that, moments with every word first, CHEAP_PER_SESSION of each
-        session; the shared ranking picks among them."""
+        session; the shared ranking picks among them. Those sessions come back as
+        {session: (weight, ids with every word, ids)}: ``_candidates`` turns only the ones
+        that can reach the rescore window into moments."""
         table = f"moment_text_{lang}"
         per_session = _rowids_per_session(connection, table, moment_expr)
         if sum(count for count, _ in per_session.values()) <= BM25_MOMENTS:
@@ -653,25 +663,35 @@ class EmbeddedEngine(SearchEngine):
                 sid = -negative_id >> MOMENT_BITS
                 if score > best.get(sid, -math.inf):
                     best[sid] = score
-            return scored, best
+            return scored, best, {}
         every_word = dataclasses.replace(plan, minimum=len(plan.loose))
         strict_expr = fts_expressions(every_word, lang, vocabulary)[1]
         strict = _rowids_per_session(connection, table, strict_expr) if strict_expr != moment_expr else {}
-        scored = []
-        best = {}
-        for sid, (count, first_ids) in per_session.items():
+        best, counted = {}, {}
+        for sid, (count, ids) in per_session.items():
             weight = best[sid] = math.log1p(count)  # the first of its moments scores weight / 1
-            ids = list(dict.fromkeys([*strict.get(sid, (0, []))[1], *first_ids]))[:CHEAP_PER_SESSION]
-            scored += [(weight / k, -mid) for k, mid in enumerate(ids, start=1)]
-        return scored, best
+            counted[sid] = (weight, strict.get(sid, (0, ""))[1], ids)
+        return [], best, counted
 
     @staticmethod
-    def _candidates(connection, selected: set[int] | None, moment_scores, field_matches) -> list[Candidate]:
+    def _candidates(connection, selected: set[int] | None, moment_scores, by_count, field_matches):
         """The best RESCORE_WINDOW moments of the selected sessions (None: of every matched
         one), and their own fields. ``moment_scores`` holds (score, -moment id): the best
-        score first, then the lowest id, compared in C without a key function."""
+        score first, then the lowest id, compared in C without a key function; ``by_count``
+        the sessions scored by count (``_moment_scores``)."""
+        counted = list(by_count.items())
         if selected is not None:
             moment_scores = [pair for pair in moment_scores if -pair[1] >> MOMENT_BITS in selected]
+            counted = [item for item in counted if item[0] in selected]
+        if len(counted) > RESCORE_WINDOW:
+            # A session's k-th moment scores weight / k: a session whose weight is below the
+            # RESCORE_WINDOW-th best has every moment below that many sessions' first ones.
+            floor = heapq.nlargest(RESCORE_WINDOW, [found[0] for _session, found in counted])[-1]
+            counted = [item for item in counted if item[1][0] >= floor]
+        moment_scores = list(moment_scores)
+        for weight, every_word_ids, ids in (found for _session, found in counted):
+            first = list(dict.fromkeys([*_first_ids(every_word_ids), *_first_ids(ids)]))[:CHEAP_PER_SESSION]
+            moment_scores += [(weight / k, -mid) for k, mid in enumerate(first, start=1)]
         best = [(score, -negative_id) for score, negative_id in heapq.nlargest(RESCORE_WINDOW, moment_scores)]
         candidates = [
             Candidate(sid, score)
