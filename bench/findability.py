@@ -122,6 +122,8 @@ def transcribe_all(reuse: Path | None) -> dict[str, float]:
         name = Path(recording.file.name).name
         kept = reuse / f"{_digest(recording)}.json" if reuse else None
         started = time.perf_counter()
+        if kept and not kept.exists() and any(reuse.glob(f"{kept.name.split('-')[0]}-*.json")):
+            print(f"{name}: {reuse} keeps it only under other Whisper settings: transcribing it again")
         if kept and kept.exists():
             data = json.loads(kept.read_text())
             transcript, _ = Transcript.objects.update_or_create(
