@@ -385,8 +385,9 @@ class SearchEngine(abc.ABC):
         missing = [sid for sid in page if sid not in fields]
         if missing:
             fields.update(self._sessions(missing))
-        for lang in {fields[sid]["analysis"] for sid in page if sid in fields} - matchers.keys():
-            matchers.update(self._matchers(plan, {lang}))
+        matchers.update(
+            self._matchers(plan, {fields[sid]["analysis"] for sid in page if sid in fields} - matchers.keys())
+        )
         # The titles and summaries shown are marked: their words learnt in one batch too.
         for lang, matcher in matchers.items():
             shown_fields = [

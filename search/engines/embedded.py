@@ -688,11 +688,12 @@ class EmbeddedEngine(SearchEngine):
             # RESCORE_WINDOW-th best has every moment below that many sessions' first ones.
             floor = heapq.nlargest(RESCORE_WINDOW, [found[0] for _session, found in counted])[-1]
             counted = [item for item in counted if item[1][0] >= floor]
-        moment_scores = list(moment_scores)
+        from_counts = []
         for weight, every_word_ids, ids in (found for _session, found in counted):
             first = list(dict.fromkeys([*_first_ids(every_word_ids), *_first_ids(ids)]))[:CHEAP_PER_SESSION]
-            moment_scores += [(weight / k, -mid) for k, mid in enumerate(first, start=1)]
-        best = [(score, -negative_id) for score, negative_id in heapq.nlargest(RESCORE_WINDOW, moment_scores)]
+            from_counts += [(weight / k, -mid) for k, mid in enumerate(first, start=1)]
+        top = heapq.nlargest(RESCORE_WINDOW, itertools.chain(moment_scores, from_counts))
+        best = [(score, -negative_id) for score, negative_id in top]
         candidates = [
             Candidate(sid, score)
             for sid, score in field_matches.items()
