@@ -563,6 +563,19 @@ def test_a_full_match_outranks_a_partial_one(engine_name):
     assert results.hits[0].score > results.hits[1].score
 
 
+def test_words_misheard_across_their_spaces_still_rank_their_moment_first(engine_name):
+    # The model wrote "vreemd stuk koraal" as one misheard word: no word rule meets it, but
+    # the words as they sound, spaces dropped, are a letter or two apart.
+    heard = session_with("Het rif", FILLER_NL + ["Kijk, dat is een breemstukkoraal."], language="nl")
+    session_with("Het weer", ["Dat is een vreemde dag om te wandelen."], language="nl")
+    service.rebuild()
+
+    results = search("is een vreemd stuk koraal")
+
+    assert results.hits[0].session_id == heard.pk
+    assert 30.0 <= results.hits[0].moments[0].at <= 40.0  # the fourth line, said from 30 s
+
+
 @pytest.mark.parametrize(
     ("spoken", "typed"),
     [("Wij publiceren alles als open data.", "opendata"), ("Alles is opendata.", "open data")],
