@@ -591,6 +591,18 @@ def test_a_compound_meets_its_parts(engine_name, spoken, typed):
     assert results.hits[0].moments and "<mark>" in results.hits[0].moments[0].snippet_html
 
 
+def test_a_compound_said_apart_and_misheard_still_meets(engine_name):
+    # "stoplicht" transcribed as "stop echt": its first part heard right, the rest misheard.
+    heard = session_with("Verkeer", FILLER_NL + ["Wacht, zie je de rode stop echt niet?"], language="nl")
+    session_with("Auto's", ["Zie je de rode auto daar?"], language="nl")
+    service.rebuild()
+
+    results = search("rode stoplicht")
+
+    assert results.hits[0].session_id == heard.pk
+    assert "<mark>stop</mark> <mark>echt</mark>" in results.hits[0].moments[0].snippet_html
+
+
 def test_a_quoted_phrase_stays_exact(engine_name):
     exact = session_with("Open data", ["We publish open data every week."])
     session_with("Data is open", ["The data is open to everyone."])
