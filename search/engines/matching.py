@@ -184,8 +184,9 @@ class Tokens:
         return min(bisect.bisect_right(self._sounded()[1], offset), max(len(self.plains) - 1, 0))
 
     def _sounded(self):
-        if self._said is None:
-            said = sounds(self.plains)
+        # None, the words' sounds as stored (remember_words), or both worked out.
+        if not isinstance(self._said, tuple):
+            said = self._said or sounds(self.plains)
             self._said = ("".join(said), tuple(itertools.accumulate(map(len, said))))
         return self._said
 
@@ -254,18 +255,27 @@ def _keep(text: str, lang: str, tokens: Tokens) -> Tokens:
 def stored_words(stems: list[str], plains: list[str]) -> str:
     """What an engine may keep of a moment's text at index time, from its
     ``analysis.analysed_words`` (``remember_words`` reads it back): so that rescoring a
-    candidate needs no tokenising (splitting this costs a quarter of finding the words)."""
-    return " ".join(stems) + "\n" + " ".join(plains)
+    candidate needs no tokenising (splitting this costs a quarter of finding the words),
+    nor working out how its words sound (``Tokens.said``)."""
+    return "\n".join((" ".join(stems), " ".join(plains), " ".join(sounds(plains))))
 
 
 def remember_words(text: str, lang: str, stored: str | None) -> None:
-    """Take the words of ``text`` from what ``stored_words`` wrote, unless already read."""
+    """Take the words of ``text`` from what ``stored_words`` wrote, unless already read.
+    (Rows written before the sounds were stored have two lines: their sounds are worked out.)"""
     if not stored or (text, lang) in _TOKENS:
         return
-    stems, _, plains = stored.partition("\n")
-    stems, plains = (tuple(stems.split(" ")), tuple(plains.split(" "))) if stems or plains else ((), ())
+    stems, plains, *said = stored.split("\n")
+    if not (stems or plains):
+        _keep(text, lang, Tokens.from_forms(text, (), ()))
+        return
+    stems, plains = tuple(stems.split(" ")), tuple(plains.split(" "))
     if len(stems) == len(plains):
-        _keep(text, lang, Tokens.from_forms(text, stems, plains))
+        tokens = Tokens.from_forms(text, stems, plains)
+        said = said[0].split(" ") if said else ()
+        if len(said) == len(plains):
+            tokens._said = said
+        _keep(text, lang, tokens)
 
 
 @dataclass
