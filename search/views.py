@@ -168,6 +168,7 @@ def search_api(request):
             "pages": _pages(results),
             "took_ms": round(results.took_ms, 1),
             "did_you_mean": results.did_you_mean,
+            "loosened": results.loosened,
             "sessions": [
                 {
                     "id": hit.session_id,

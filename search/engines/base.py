@@ -10,6 +10,7 @@ import html
 import time
 from dataclasses import dataclass, field, replace
 
+from search.analysis import stop_forms
 from search.engines.errors import EngineUnavailable as EngineUnavailable  # re-exported
 from search.engines.errors import QueryError
 from search.engines.errors import visitor_message as _
@@ -107,6 +108,8 @@ class SearchResults:
     # When little or nothing matched: the query with its unknown words replaced by words the
     # index holds ("did you mean"), best first.
     did_you_mean: list[str] = field(default_factory=list)
+    # No moment held enough of the words, so these hold fewer of them (at least one).
+    loosened: bool = False
 
 
 @dataclass
@@ -245,6 +248,12 @@ class SearchEngine(abc.ABC):
         plan = plan_query(parsed)
         filters, no_such_theme = _visible_theme_filter(filters, query.visible_themes)
         retrieved = self._retrieve(query, plan, filters)
+        loosened = False
+        if not retrieved.total and self._worth_loosening(plan):
+            # No moment holds enough of the words (plan.minimum): the moments holding any of
+            # them, best first, rather than nothing (a three-word memory with two words misheard).
+            plan, loosened = replace(plan, minimum=1), True
+            retrieved = self._retrieve(query, plan, filters)
         if no_such_theme:
             retrieved = _nothing_but_theme_counts(retrieved)
         if query.visible_themes is not None:
@@ -266,7 +275,21 @@ class SearchEngine(abc.ABC):
             facets=retrieved.facets,
             took_ms=(time.perf_counter() - started) * 1000,
             did_you_mean=did_you_mean,
+            loosened=loosened and bool(hits),
         )
+
+    def _worth_loosening(self, plan: QueryPlan) -> bool:
+        """Whether to look again for moments holding fewer of the words than ``plan.minimum``:
+        only when a word the index holds, other than a stop word, could bring them (else the
+        loosened search would be a page of moments holding "de" or "the")."""
+        if plan.minimum <= 1:
+            return False
+        words = [t.atoms[0][0] for t in plan.loose if len(t.atoms) == 1 and len(t.atoms[0]) == 1]
+        for lang in ("nl", "en"):
+            telling = [w for w in words if w not in stop_forms(lang)]
+            if telling and any(self._frequencies(telling, lang)[1].values()):
+                return True
+        return False
 
     def _did_you_mean(self, parsed, plan: QueryPlan, query: SearchQuery) -> list[str]:
         """The visitor's words with each word the index does not hold replaced by the nearest

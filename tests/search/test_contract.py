@@ -603,6 +603,24 @@ def test_a_compound_said_apart_and_misheard_still_meets(engine_name):
     assert "<mark>stop</mark> <mark>echt</mark>" in results.hits[0].moments[0].snippet_html
 
 
+def test_three_words_two_misheard_still_find_the_moment_and_say_so(engine_name, client):
+    # Three words ask for a moment holding two; when none does, those holding one follow.
+    said = "Die witte pisse ik kreiselijk in de weg."
+    heard = session_with("Het aquarium", FILLER_NL + [said], language="nl")
+    service.rebuild()
+
+    results = search("witte vis zit")
+
+    assert results.loosened and results.hits[0].session_id == heard.pk
+    assert "<mark>witte</mark>" in results.hits[0].moments[0].snippet_html
+    assert not search("witte weg").loosened  # moments hold enough of these words
+    page = client.get(reverse("search:search"), {"q": "witte vis zit"}).content.decode()
+    assert "Geen moment bevat de meeste van uw woorden" in page
+    # Not loosened to a page of moments holding only a stop word.
+    nothing = search("qwertyuiop zxcvbnm de")
+    assert not nothing.hits and not nothing.loosened
+
+
 def test_a_quoted_phrase_stays_exact(engine_name):
     exact = session_with("Open data", ["We publish open data every week."])
     session_with("Data is open", ["The data is open to everyone."])
