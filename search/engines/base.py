@@ -266,7 +266,7 @@ class SearchEngine(abc.ABC):
             for hit in hits:
                 hit.themes = [title for title in hit.themes if title in query.visible_themes]
         did_you_mean = []
-        if not plan.is_empty and retrieved.total <= FEW_RESULTS:
+        if not plan.is_empty and (retrieved.total <= FEW_RESULTS or loosened):
             did_you_mean = self._did_you_mean(parsed, plan, query)
         return SearchResults(
             query=query,
