@@ -77,6 +77,9 @@ PORTS = {"runserver": 8160, "serve": 8161, "postgres": 8162}
 POSTGRES_PORT = 8164
 OPENSEARCH_PORT = 9260
 TARGET_P95_MS = 100.0
+# Seconds of load, not counted, before a target's first measurement (--prime): the OpenSearch
+# node's Java code runs slowly until it is compiled.
+PRIME_SECONDS = {"postgres": 60.0}
 LABELS = {
     "runserver": "runserver (dev)",
     "serve": "make serve (gunicorn, SQLite, embedded)",
@@ -289,6 +292,20 @@ class Stats:
     errors: dict[str, Counter] = field(default_factory=lambda: {k: Counter() for k in KINDS})
     # CPU ms of the requests whose answer came from the search cache ("hit") or not ("miss").
     cache_cpu_ms: dict[str, list[float]] = field(default_factory=lambda: {"hit": [], "miss": []})
+    # The engine's own time of the searches it answered (Server-Timing engine;dur).
+    engine_ms: list[float] = field(default_factory=list)
+    # Cores busy during the counted time, per part of the stack (cpu_by_part) and in all.
+    cores: dict[str, float] = field(default_factory=dict)
+
+    def add(self, other: Stats) -> None:
+        for kind in KINDS:
+            self.latency_ms[kind] += other.latency_ms[kind]
+            self.server_ms[kind] += other.server_ms[kind]
+            self.cpu_ms[kind] += other.cpu_ms[kind]
+            self.errors[kind] += other.errors[kind]
+        for outcome in self.cache_cpu_ms:
+            self.cache_cpu_ms[outcome] += other.cache_cpu_ms[outcome]
+        self.engine_ms += other.engine_ms
 
 
 def _server_ms(headers: dict[str, str], metric: str = "app") -> float | None:
@@ -342,6 +359,8 @@ async def visitor(port, plan, seed, counted_from, deadline, think, stats: Stats)
                 stats.cpu_ms[kind].append(cpu)
                 if (outcome := _cache_outcome(answer)) in stats.cache_cpu_ms:
                     stats.cache_cpu_ms[outcome].append(cpu)
+            if (engine := _server_ms(answer, "engine")) is not None:
+                stats.engine_ms.append(engine)
             if error:
                 stats.errors[kind][error] += 1
         if think > 0:
@@ -349,15 +368,77 @@ async def visitor(port, plan, seed, counted_from, deadline, think, stats: Stats)
     connection.close()
 
 
-async def run_load(port, plan, visitors, duration, warmup, think) -> tuple[Stats, float]:
+async def run_load(port, plan, visitors, duration, warmup, think, parts=None) -> tuple[Stats, float]:
     stats = Stats()
     loop = asyncio.get_running_loop()
     counted_from = loop.time() + warmup
     deadline = counted_from + duration
+
+    async def count_cores():
+        await asyncio.sleep(warmup)
+        before, began = cpu_by_part(parts or {}), loop.time()
+        await asyncio.sleep(max(0.0, deadline - loop.time()))
+        after, seconds = cpu_by_part(parts or {}), loop.time() - began
+        stats.cores = {part: (after[part] - before.get(part, 0.0)) / seconds for part in after}
+
     await asyncio.gather(
-        *(visitor(port, plan, n, counted_from, deadline, think, stats) for n in range(visitors))
+        count_cores(),
+        *(visitor(port, plan, n, counted_from, deadline, think, stats) for n in range(visitors)),
     )
     return stats, duration
+
+
+# -- where the cores go ----------------------------------------------------------------------------
+
+TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _processes() -> dict[int, tuple[int, float]]:
+    """pid -> (parent pid, CPU seconds used so far) of every process, from /proc."""
+    table = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as stat:
+                fields = stat.read().rpartition(b")")[2].split()
+        except OSError:
+            continue  # gone meanwhile
+        table[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / TICKS)
+    return table
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+            return cmdline.read()
+    except OSError:
+        return b""
+
+
+def cpu_by_part(parts: dict[str, int]) -> dict[str, float]:
+    """CPU seconds used so far by each part of the stack: the process trees under the given
+    pids (the web server's tree without its task workers, which count as "task worker"), this
+    client itself, and the whole machine (/proc/stat: processes of others included)."""
+    table = _processes()
+    used = {part: 0.0 for part in parts} | {"task worker": 0.0, "bench client": 0.0}
+    roots = {pid: part for part, pid in parts.items()}
+    for pid, (_, seconds) in table.items():
+        if pid == os.getpid():
+            used["bench client"] += seconds
+            continue
+        seen, at = 0, pid
+        while at not in roots and at in table and seen < 64:
+            at, seen = table[at][0], seen + 1
+        if at in roots:
+            part = roots[at]
+            if part == "web" and b"db_worker" in _cmdline(pid):
+                part = "task worker"
+            used[part] += seconds
+    with open("/proc/stat") as stat:
+        ticks = [int(n) for n in stat.readline().split()[1:]]
+    used["machine"] = (sum(ticks[:8]) - ticks[3] - ticks[4]) / TICKS  # all but idle and iowait
+    return used
 
 
 # -- servers -----------------------------------------------------------------------------------
@@ -455,12 +536,26 @@ class PostgresAndOpenSearch:
         ).stdout.strip()
         subprocess.run([str(REPO_ROOT / "search-node" / "start.sh")], cwd=REPO_ROOT, env=self.env, check=True)
         self.opensearch = True
-        return {
+        self.env_for_site = {
             "DATABASE_URL": url,
             "SEARCH_ENGINE": "opensearch",
             "OPENSEARCH_URL": f"http://127.0.0.1:{self.opensearch_port}",
             "OPENSEARCH_INDEX": self.index,
         }
+        return self
+
+    def pids(self) -> dict[str, int]:
+        """The PostgreSQL server's and the OpenSearch node's main process (their pid files)."""
+        found = {}
+        for part, pidfile in (
+            ("PostgreSQL", Path(self.env["POSTGRES_DIR"]) / "server.pid"),
+            ("OpenSearch", REPO_ROOT / "search-node" / "run" / "node.pid"),
+        ):
+            try:
+                found[part] = int(pidfile.read_text().split()[0])
+            except (OSError, ValueError, IndexError):
+                pass
+        return found
 
     def __exit__(self, *exc):
         if self.opensearch:
@@ -500,43 +595,75 @@ def capacity(stats: Stats, cores: int = 2) -> str:
     return f"   mean CPU {mean:.1f} ms/request: ~{cores * 1000 / mean:.0f} req/s on {cores} free cores"
 
 
-def report(results: dict[str, tuple[Stats, float]], args) -> bool:
+def pooled(results: dict[str, tuple[str, Stats, float]]) -> dict[str, tuple[str, Stats, float]]:
+    """The runs of each configuration (labels ending in " #N") added up, as "... (N runs)"."""
+    pools: dict[str, tuple[str, Stats, float, int]] = {}
+    for label, (name, stats, seconds) in results.items():
+        base, sep, round_ = label.rpartition(" #")
+        if not sep or not round_.isdigit():
+            continue
+        _, total, counted, rounds = pools.get(base, (name, Stats(), 0.0, 0))
+        total.add(stats)
+        pools[base] = (name, total, counted + seconds, rounds + 1)
+    return {f"{base} ({n} runs)": (name, stats, seconds) for base, (name, stats, seconds, n) in pools.items()}
+
+
+def report(results: dict[str, tuple[str, Stats, float]], args) -> bool:
     print()
     print(
         f"{args.visitors} visitors, {args.duration:.0f} s each (after {args.warmup:.0f} s warm-up), "
         f"think time {args.think:g} s; {os.cpu_count()} CPUs, load average at the end "
         f"{os.getloadavg()[0]:.1f}"
     )
+    every = {**results, **pooled(results)}
+    width = max([40, *(len(label) for label in every)])
     head = (
-        f"{'target':<40} {'kind':<8} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} "
+        f"{'target':<{width}} {'kind':<8} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} "
         f"{'srv p50':>8} {'srv p95':>8} {'cpu p50':>8} {'cpu p95':>8} {'errors':>7}"
     )
     print(head)
     print("-" * len(head))
     ok = True
-    for name, (stats, seconds) in results.items():
+    for label, (_, stats, seconds) in every.items():
         total = sum(len(v) for v in stats.latency_ms.values())
         for kind in KINDS:
             lat, srv = stats.latency_ms[kind], stats.server_ms[kind]
             errors = sum(stats.errors[kind].values())
             print(
-                f"{LABELS[name]:<40} {kind:<8} {len(lat) / seconds:>7.1f} {_pct(lat, 50):>8.1f} "
+                f"{label:<{width}} {kind:<8} {len(lat) / seconds:>7.1f} {_pct(lat, 50):>8.1f} "
                 f"{_pct(lat, 95):>8.1f} {max(lat, default=float('nan')):>8.1f} {_pct(srv, 50):>8.1f} "
                 f"{_pct(srv, 95):>8.1f} {_pct(stats.cpu_ms[kind], 50):>8.1f} "
                 f"{_pct(stats.cpu_ms[kind], 95):>8.1f} {errors:>7}"
                 + (f"  {dict(stats.errors[kind])}" if errors else "")
             )
-        print(f"{LABELS[name]:<40} {'all':<8} {total / seconds:>7.1f}{capacity(stats)}")
+        print(f"{label:<{width}} {'all':<8} {total / seconds:>7.1f}{capacity(stats)}")
         hits, misses = stats.cache_cpu_ms["hit"], stats.cache_cpu_ms["miss"]
         if hits or misses:
             print(
-                f"{'':<40} search answers from the cache: {len(hits)} of {len(hits) + len(misses)} "
+                f"{'':<{width}} search answers from the cache: {len(hits)} of {len(hits) + len(misses)} "
                 f"({100 * len(hits) / (len(hits) + len(misses)):.0f} %); CPU p50/p95 cached "
                 f"{_pct(hits, 50):.1f}/{_pct(hits, 95):.1f} ms, uncached {_pct(misses, 50):.1f}/"
                 f"{_pct(misses, 95):.1f} ms"
             )
+        if stats.engine_ms:
+            print(
+                f"{'':<{width}} engine time of the uncached searches p50/p95 "
+                f"{_pct(stats.engine_ms, 50):.1f}/{_pct(stats.engine_ms, 95):.1f} ms"
+            )
+        if stats.cores:
+            machine = stats.cores.pop("machine", None)
+            busy = ", ".join(f"{part} {cores:.2f}" for part, cores in stats.cores.items())
+            others = machine - sum(stats.cores.values()) if machine is not None else None
+            print(
+                f"{'':<{width}} cores busy: {busy}"
+                + (
+                    f"; other processes {others:.2f}; machine {machine:.2f} of {os.cpu_count()}"
+                    if machine
+                    else ""
+                )
+            )
     print()
-    for name, (stats, _) in results.items():
+    for label, (name, stats, _) in every.items():
         errors = sum(sum(c.values()) for c in stats.errors.values())
         session = _pct(stats.server_ms["session"], 95)
         search_srv = _pct(stats.server_ms["search"], 95)
@@ -551,14 +678,24 @@ def report(results: dict[str, tuple[Stats, float]], args) -> bool:
                 f"{search_client:.0f} ms",
             ),
         ]
-        line = "; ".join(f"{label}: {'yes' if passed else 'NO'} ({value})" for label, passed, value in checks)
-        print(f"{LABELS[name]}: {line}")
+        line = "; ".join(f"{check}: {'yes' if passed else 'NO'} ({value})" for check, passed, value in checks)
+        print(f"{label}: {line}")
         if name != "runserver":
             ok = ok and all(passed for _, passed, _ in checks)
     return ok
 
 
 # -- main ------------------------------------------------------------------------------------------
+
+
+def _web_configs(text: str) -> list[tuple[int, int]]:
+    configs = []
+    for config in text.split(","):
+        processes, _, threads = config.strip().lower().partition("x")
+        if not (processes.isdigit() and threads.isdigit() and int(processes) >= 1 and int(threads) >= 1):
+            raise argparse.ArgumentTypeError(f"{config!r} is not PROCESSESxTHREADS, e.g. 2x4")
+        configs.append((int(processes), int(threads)))
+    return configs
 
 
 def main() -> int:
@@ -575,6 +712,23 @@ def main() -> int:
     parser.add_argument(
         "--web-threads", default=os.environ.get("WEB_THREADS", ""), help="threads per process"
     )
+    parser.add_argument(
+        "--web",
+        type=_web_configs,
+        default=[],
+        help="gunicorn configurations to measure in turn on the same library, PROCESSESxTHREADS "
+        "comma-separated (e.g. 2x1,4x2,4x2,2x1: a repeated one is numbered, and also shown added "
+        "up); instead of --web-workers/--web-threads",
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="measure the configurations this often, in turn"
+    )
+    parser.add_argument(
+        "--prime",
+        type=float,
+        help="seconds of uncounted load before a target's first measurement (default: 60 for "
+        "postgres, whose search node starts cold, else 0)",
+    )
     parser.add_argument("--port", type=int, help="one web port for every target (default 8160-8162)")
     parser.add_argument("--postgres-port", type=int, default=POSTGRES_PORT)
     parser.add_argument("--opensearch-port", type=int, default=OPENSEARCH_PORT)
@@ -586,6 +740,8 @@ def main() -> int:
         parser.error(f"unknown target(s) {', '.join(sorted(unknown))}; choose from {', '.join(PORTS)}")
     if not 1 <= args.visitors <= 1000 or not 1 <= args.duration <= 3600 or not 1 <= args.sessions <= 1000:
         parser.error("--visitors 1..1000, --duration 1..3600 and --sessions 1..1000")
+    if not 1 <= args.rounds <= 10:
+        parser.error("--rounds 1..10")
 
     work = Path(tempfile.mkdtemp(prefix="session-library-load-"))
     base_env = {
@@ -609,15 +765,12 @@ def main() -> int:
         HOST="127.0.0.1",
         WORKERS="1",
     )
-    for key, value in (("WEB_WORKERS", args.web_workers), ("WEB_THREADS", args.web_threads)):
-        if value:
-            base_env[key] = value
     # Setup queues what the site's own handlers queue for a new library (index jobs, the
     # rendering of the session pages into the cache) into the database queue; the target's task
     # worker runs it before the visitors come (wait_for_worker). The transcripts look like
     # finished runs of their file, so nothing is transcribed.
     setup_env = base_env
-    results: dict[str, tuple[Stats, float]] = {}
+    results: dict[str, tuple[str, Stats, float]] = {}
     failed: dict[str, str] = {}
     try:
         audio = work / "source-60min.mp3"
@@ -627,7 +780,7 @@ def main() -> int:
             plan = prepare(setup_env, work, audio, "sqlite", args.sessions)
         for name in targets:
             try:
-                results[name] = run_target(name, plan, base_env, work, audio, args)
+                results.update(run_target(name, plan, base_env, work, audio, args))
             except (Exception, SystemExit) as error:  # report the other targets all the same
                 failed[name] = str(error)[-2000:]
                 print(f"{name} failed: {failed[name]}", flush=True)
@@ -642,24 +795,58 @@ def main() -> int:
     return 0 if ok and not failed else 1
 
 
-def run_target(name: str, plan: dict | None, base_env: dict, work: Path, audio: Path, args):
-    """Start one target, let the visitors loose on it, stop it."""
+def run_target(name: str, plan: dict | None, base_env: dict, work: Path, audio: Path, args) -> dict:
+    """Start one target, let the visitors loose on it, stop it: once per web configuration of
+    ``--web`` and round, on the same library. Results by label."""
     port = args.port or PORTS[name]
-    serve = [str(REPO_ROOT / "scripts" / "serve.sh")]
-    log = work / f"{name}.log"
     if name == "runserver":
         env = {**base_env, "DJANGO_SETTINGS_MODULE": "config.settings.dev"}
         command = [PY, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"]
-        with Server(name, port, command, env, log):
-            return measure(name, port, plan, args)
+        with Server(name, port, command, env, work / f"{name}.log") as server:
+            return {LABELS[name]: (name, *measure(name, port, plan, args, {"web": server.process.pid}))}
     if name == "serve":
-        with Server(name, port, serve, {**base_env, "PORT": str(port)}, log):
-            return measure(name, port, plan, args)
-    with PostgresAndOpenSearch(args.postgres_port, args.opensearch_port) as extra:
+        return _each_web_config(name, port, plan, {**base_env, "PORT": str(port)}, work, args, {})
+    with PostgresAndOpenSearch(args.postgres_port, args.opensearch_port) as stack:
+        extra = stack.env_for_site
         env = {**base_env, **extra, "MEDIA_ROOT": str(work / "media-pg"), "CACHE_DIR": str(work / "cache-pg")}
         pg_plan = prepare(env, work, audio, "postgres", args.sessions)
-        with Server(name, port, serve, {**env, "PORT": str(port)}, log):
-            return measure(name, port, pg_plan, args)
+        return _each_web_config(name, port, pg_plan, {**env, "PORT": str(port)}, work, args, stack.pids())
+
+
+def _each_web_config(name, port, plan, env, work, args, pids: dict[str, int]) -> dict:
+    configs = args.web or [(args.web_workers, args.web_threads)]
+    results = {}
+    serve = [str(REPO_ROOT / "scripts" / "serve.sh")]
+    prime = args.prime if args.prime is not None else PRIME_SECONDS.get(name, 0)
+    if prime:
+        # A node long online has compiled its hot code and filled its caches; a node that has
+        # just indexed the library spends minutes on that first, which would count against
+        # whichever configuration came first. Not counted; the answers cached are dropped.
+        with Server(name, port, serve, env, work / f"{name}-prime.log"):
+            wait_for_worker(name, port)
+            asyncio.run(run_load(port, plan, args.visitors, prime, 0.0, args.think))
+        print(f"{name}: primed for {prime:.0f} s (not counted)", flush=True)
+    times = Counter(configs)
+    seen: Counter = Counter()
+    for _ in range(args.rounds):
+        for workers, threads in configs:
+            label = LABELS[name]
+            if args.web:
+                label += f" {workers}x{threads}"
+            seen[(workers, threads)] += 1
+            if args.rounds * times[(workers, threads)] > 1:  # measured more than once: numbered
+                label += f" #{seen[(workers, threads)]}"
+            run_env = dict(env)
+            for key, value in (("WEB_WORKERS", workers), ("WEB_THREADS", threads)):
+                if value:
+                    run_env[key] = str(value)
+            # Every configuration starts with no search answer cached (the pages the worker
+            # rendered stay, as on a library long online).
+            shutil.rmtree(Path(env["CACHE_DIR"]) / "search", ignore_errors=True)
+            log = work / f"{name}-{workers or 'd'}x{threads or 'd'}-{seen[(workers, threads)]}.log"
+            with Server(name, port, serve, run_env, log) as server:
+                results[label] = (name, *measure(name, port, plan, args, {"web": server.process.pid, **pids}))
+    return results
 
 
 def wait_for_worker(name: str, port: int, limit_s: float = 900) -> None:
@@ -679,11 +866,11 @@ def wait_for_worker(name: str, port: int, limit_s: float = 900) -> None:
     raise SystemExit(f"{name}: the task worker did not empty its queue in {limit_s:.0f} s")
 
 
-def measure(name: str, port: int, plan: dict, args) -> tuple[Stats, float]:
+def measure(name: str, port: int, plan: dict, args, parts: dict[str, int]) -> tuple[Stats, float]:
     if name != "runserver":  # `make run`'s dev server has no worker (nor a shared cache)
         wait_for_worker(name, port)
     print(f"{name}: {args.visitors} visitors for {args.duration:.0f} s", flush=True)
-    return asyncio.run(run_load(port, plan, args.visitors, args.duration, args.warmup, args.think))
+    return asyncio.run(run_load(port, plan, args.visitors, args.duration, args.warmup, args.think, parts))
 
 
 if __name__ == "__main__":

@@ -76,11 +76,15 @@ def _run_search(request):
     return text, filters, page, service.cached_search(text, filters, page)
 
 
-def _say_cache(response, outcome: str):
+def _say_cache(response, answer: service.Answer):
     """``Server-Timing: cache;desc=hit|miss`` (ops/server_timing.py adds its times before it):
-    browsers' developer tools and bench/load.py see whether the answer came from the cache."""
-    if outcome:
-        response["Server-Timing"] = f"cache;desc={outcome}"
+    browsers' developer tools and bench/load.py see whether the answer came from the cache. An
+    answer the engine gave now adds ``engine;dur=<ms>``, the time the engine took for it (with
+    OpenSearch: its round trips, the node's own time included)."""
+    entries = [f"cache;desc={answer.cache}"] if answer.cache else []
+    if answer.cache != "hit":
+        entries.append(f"engine;dur={answer.results.took_ms:.1f}")
+    response["Server-Timing"] = ", ".join(entries)
     return response
 
 
@@ -123,7 +127,7 @@ def search_page(request):
         context["listing_key"] = _listing_key(answer.key, request.GET)
         context["listing_seconds"] = settings.SEARCH_RESULTS_CACHE_SECONDS
     response = render(request, "search/search.html", context, status=404 if page > pages else 200)
-    return _say_cache(response, answer.cache)
+    return _say_cache(response, answer)
 
 
 def _listing_key(answer_key: str, params) -> str:
@@ -202,4 +206,4 @@ def search_api(request):
             },
         }
     )
-    return _say_cache(response, answer.cache)
+    return _say_cache(response, answer)

@@ -46,6 +46,8 @@ def _hit_until_the_index_changes(client):
     assert outcome == "miss" and "Water boards" in first.content.decode()
     again, outcome = _search(client, "dykes")
     assert outcome == "hit" and again.content == first.content
+    # The engine's time is said when it answered, not for a cached answer.
+    assert "engine;dur=" in first["Server-Timing"] and "engine;dur=" not in again["Server-Timing"]
     assert client.get("/api/search/", {"q": "dykes"}).json()["total"] == 1  # the API shares it
 
     # A correction, once indexed, is found at once: the write moved the generation.
