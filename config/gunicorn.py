@@ -7,16 +7,27 @@ import gc
 import os
 
 bind = os.environ.get("WEB_BIND", "127.0.0.1:8000").split(",")
-# One single-threaded process per core by default. bench/load.py, 50 visitors on 2 cores:
-# 2 x 1 kept the server's p95 at 60-83 ms; 2 x 2, 2 x 4 and 4 x 1 let requests share a core
-# (threads also share one GIL) and doubled or tripled it, for no more throughput. Recordings
-# do not tie a process up: nginx sends them (X-Accel-Redirect), and without nginx a range
-# answer is at most 8 MiB (library/range_serving.py). Server time (Server-Timing app;dur) is a
-# request's own work plus the time it waits for a core, so more busy processes than cores only
-# inflates it (PostgreSQL and OpenSearch on the same machine take the same cores besides).
+# With the embedded engine (the default) a request is CPU work in this process: one
+# single-threaded process per core. bench/load.py, 50 visitors on 2 cores: 2 x 1 kept the
+# server's p95 at 60-83 ms; 2 x 2, 2 x 4 and 4 x 1 let requests share a core (threads also
+# share one GIL) and doubled or tripled it, for no more throughput. Recordings do not tie a
+# process up: nginx sends them (X-Accel-Redirect), and without nginx a range answer is at most
+# 8 MiB (library/range_serving.py). Server time (Server-Timing app;dur) is a request's own work
+# plus the time it waits for a core, so more busy processes than cores only inflates it.
 # More cores: raise WEB_WORKERS with them, not WEB_THREADS.
-workers = int(os.environ.get("WEB_WORKERS") or max(2, os.cpu_count() or 2))
-threads = int(os.environ.get("WEB_THREADS") or 1)
+#
+# With OpenSearch (SEARCH_ENGINE=opensearch, the scale-out setup: the cluster on machines of
+# its own) an uncached search waits for three answers of the node, longer than the 60-70 ms of
+# CPU it takes here, and a single-threaded process serves nobody meanwhile, not even a cached
+# search or a session page: two processes per core with two threads each by default. On one
+# 2-core machine with the node beside it (bench/load.py, README "Load on PostgreSQL +
+# OpenSearch") that let visitors wait less while the node answered slowly (a node not yet warm,
+# a machine busy with other work), but with a warm node on a quiet machine the cores, not the
+# processes, were the limit: the same req/s, and a higher server time (requests share a core).
+_cores = max(2, os.cpu_count() or 2)
+_waits_on_engine = os.environ.get("SEARCH_ENGINE", "").strip() == "opensearch"
+workers = int(os.environ.get("WEB_WORKERS") or (2 * _cores if _waits_on_engine else _cores))
+threads = int(os.environ.get("WEB_THREADS") or (2 if _waits_on_engine else 1))
 worker_class = "gthread" if threads > 1 else "sync"
 timeout = int(os.environ.get("WEB_TIMEOUT", "60"))
 graceful_timeout = 30
