@@ -77,8 +77,8 @@ PORTS = {"runserver": 8160, "serve": 8161, "postgres": 8162}
 POSTGRES_PORT = 8164
 OPENSEARCH_PORT = 9260
 TARGET_P95_MS = 100.0
-# Seconds of load, not counted, before a target's first measurement (--prime): the OpenSearch
-# node's Java code runs slowly until it is compiled.
+# Seconds of load, not counted, before a target's first measurement (--prime): a freshly started
+# OpenSearch node answers slowly in its first minutes (about twice the CPU per search).
 PRIME_SECONDS = {"postgres": 60.0}
 LABELS = {
     "runserver": "runserver (dev)",
@@ -819,9 +819,9 @@ def _each_web_config(name, port, plan, env, work, args, pids: dict[str, int]) ->
     serve = [str(REPO_ROOT / "scripts" / "serve.sh")]
     prime = args.prime if args.prime is not None else PRIME_SECONDS.get(name, 0)
     if prime:
-        # A node long online has compiled its hot code and filled its caches; a node that has
-        # just indexed the library spends minutes on that first, which would count against
-        # whichever configuration came first. Not counted; the answers cached are dropped.
+        # A node long online has warmed up (compiled code, caches); a node that has just
+        # indexed the library is slower for minutes, which would count against whichever
+        # configuration came first. Not counted; the answers cached are dropped.
         with Server(name, port, serve, env, work / f"{name}-prime.log"):
             wait_for_worker(name, port)
             asyncio.run(run_load(port, plan, args.visitors, prime, 0.0, args.think))
