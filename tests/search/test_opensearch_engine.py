@@ -12,6 +12,7 @@ import uuid
 import pytest
 from django.conf import settings
 
+from search.analysis import analysed_words
 from search.engines import opensearch
 from search.engines.base import (
     EngineUnavailable,
@@ -20,7 +21,9 @@ from search.engines.base import (
     SearchQuery,
     SessionDocument,
 )
+from search.engines.matching import plan_query, stored_words
 from search.engines.opensearch import OpenSearchEngine
+from search.engines.query_syntax import parse_query
 
 
 @pytest.fixture(scope="module")
@@ -198,6 +201,18 @@ def test_word_counts_for_the_ranking_count_live_moments_of_the_language(engine):
     opensearch._frequency_cache.clear()
     engine.search(SearchQuery(text="innovaties data nergens"))
     assert engine._kept_frequencies("nl", ["data", "innovaties", "nergens"]) == expected  # sorted
+
+
+def test_a_moment_keeps_its_words_as_the_shared_ranking_reads_them(engine):
+    text = "De begroting: ideeën van Jan's team"
+    engine.index_sessions([session(1, [text], language="nl")])
+
+    stored = engine.client.get(index=engine.alias, id="1-0")["_source"]["words"]
+    assert stored == stored_words(*analysed_words(text, "nl"))
+    # ... and the candidate brings it back, so that rescoring need not tokenise the text.
+    plan = plan_query(parse_query("begroting"))
+    candidates = engine._retrieve(SearchQuery(text="begroting"), plan, {}).candidates
+    assert [c.words for c in candidates if c.moment] == [stored]
 
 
 # One shard counts in the hits request (a document per session), more in a second request.
