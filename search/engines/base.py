@@ -284,7 +284,7 @@ class SearchEngine(abc.ABC):
         loosened search would be a page of moments holding "de" or "the")."""
         if plan.minimum <= 1:
             return False
-        words = [t.atoms[0][0] for t in plan.loose if len(t.atoms) == 1 and len(t.atoms[0]) == 1]
+        words = plan.single_words
         for lang in ("nl", "en"):
             telling = [w for w in words if w not in stop_forms(lang)]
             if telling and any(self._frequencies(telling, lang)[1].values()):
@@ -295,7 +295,7 @@ class SearchEngine(abc.ABC):
         """The visitor's words with each word the index does not hold replaced by the nearest
         one a session the visitor may see holds (in any language), best first; nothing when
         every word is known."""
-        words = [t.atoms[0][0] for t in plan.terms if len(t.atoms) == 1 and len(t.atoms[0]) == 1]
+        words = plan.single_words
         if not words:
             return []
         frequencies = [self._frequencies(words, lang)[1] for lang in ("nl", "en")]

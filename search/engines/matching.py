@@ -115,6 +115,11 @@ class QueryPlan:
         return not self.terms
 
     @property
+    def single_words(self) -> list[str]:
+        """The visitor's loose words that stand alone (not a phrase, not alternatives), in order."""
+        return [t.atoms[0][0] for t in self.terms if len(t.atoms) == 1 and len(t.atoms[0]) == 1]
+
+    @property
     def words(self) -> list[str]:
         """Every word the visitor typed (loose or in a phrase), once, sorted."""
         return sorted({w for term in self.terms for atom in term.atoms for w in atom})
@@ -338,10 +343,10 @@ class Matcher:
         # keyed by its stem: the model mishears whole words, and a Dutch stem can be much
         # shorter than the word ("deksel" -> "dek"), which would leave "teksel" no edit at all.
         typed_words = [w for term in plan.terms for atom in term.atoms for w in atom]
-        self._sounds = {stem(w, lang): sound(_fold(w.lower())) for w in typed_words}
+        said = [sound(_fold(w.lower())) for w in typed_words]
+        self._sounds = {stem(w, lang): s for w, s in zip(typed_words, said, strict=True)}
         self._said_edits = {stem(w, lang): fuzziness(_fold(w.lower())) for w in typed_words}
         # A single word is already met letter by letter (fuzziness), so only two or more align.
-        said = [sound(_fold(w.lower())) for w in typed_words]
         self._said_query = "".join(said) if len(said) > 1 else ""
 
     def _term_weight(self, term: Term) -> float:
@@ -369,21 +374,18 @@ class Matcher:
         found = {i: (weight, covered) for i, weight, covered in alone}
         stems, plains = tokens.stems, tokens.plains
         if j + 1 < len(tokens) and (stems[j] in self._compound_heads or plains[j] in self._compound_heads):
-            # The visitor's compound, said (or transcribed) as two words: opendata / open data.
+            # The visitor's compound, said (or transcribed) as two words: opendata / open data;
+            # or misheard as well, its first part heard right: "stop echt" for "stoplicht".
             pairs = (stems[j] + stems[j + 1], plains[j] + plains[j + 1])
-            for pair in pairs:
-                for i in self._compounds.get(pair, ()):
-                    if found.get(i, (0.0, 1))[0] < COMPOUND:
-                        found[i] = (COMPOUND, 2)
-            # ... and misheard as well, its first part heard right: "stop echt" for "stoplicht".
             for compound, terms in self._compounds.items():
                 if compound.startswith(stems[j]) or compound.startswith(plains[j]):
                     edits = self._edits[compound]
                     apart = min(Levenshtein.distance(compound, pair, score_cutoff=edits) for pair in pairs)
+                    weight = COMPOUND if apart == 0 else FUZZY
                     if apart <= edits:
                         for i in terms:
-                            if found.get(i, (0.0, 1))[0] < FUZZY:
-                                found[i] = (FUZZY, 2)
+                            if found.get(i, (0.0, 1))[0] < weight:
+                                found[i] = (weight, 2)
         for i, atom in self._phrases.get(stems[j], ()):
             if stems[j : j + len(atom)] == atom:
                 found[i] = (EXACT, len(atom))
