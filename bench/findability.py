@@ -1,7 +1,7 @@
 """Findability benchmark: does a visitor find the moment they remember, on real speech?
 
     .venv/bin/python bench/findability.py [--folder DIR] [--programme CSV] [--queries JSON]
-        [--engines embedded,opensearch] [--reuse-transcripts DIR]
+        [--engines embedded,opensearch] [--reuse-transcripts DIR] [--distractors N]
 
 Runs the product path on a fresh temporary library (its own SQLite database, media folder
 and search index): ``import_event`` of the folder and programme, transcription of every
@@ -17,6 +17,16 @@ transcripts against the timed reference lines (``<recording>.json`` beside each 
 ``--reuse-transcripts DIR`` keeps each recording's segments in DIR after transcribing it and
 loads them on later runs instead of running Whisper again (for tuning search only).
 
+``--distractors N`` (default 0) puts N more sessions in the library before indexing, so that
+the right moment competes with a library of festival size (107: the reference festival of
+bench/search.py): sessions 1..N of bench/search.py's corpus (``Corpus(scale=1)``: 60 minutes
+of real Dutch or English text in ~6 s segments, with its title, summary, speakers,
+organisations and themes), made as an imported and transcribed session is (import_event's
+row import under the same home page and event, published; the pipeline's storing of a
+finished run: segments with word timings, status done), without audio or Whisper. Indexing,
+the visible sessions and ``/api/search/`` treat them as any other session; they are never a
+query's right answer (scored by session id). The table says how many the library held.
+
 OpenSearch: uses ``OPENSEARCH_URL`` when a node answers there, else starts its own node with
 ``search-node/start.sh`` on ``SEARCH_NODE_PORT`` (default 9251) and stops it afterwards.
 """
@@ -28,6 +38,7 @@ import csv
 import dataclasses
 import hashlib
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -53,7 +64,15 @@ def parse_args():
     parser.add_argument("--engines", default="embedded,opensearch")
     parser.add_argument("--reuse-transcripts", type=Path, help="keep/load segments here (tuning only)")
     parser.add_argument("--misses", type=int, default=0, help="print this many missed queries per engine")
+    parser.add_argument(
+        "--distractors",
+        type=int,
+        default=0,
+        help="also put this many sessions of the bench/search.py corpus in the library (107: the festival)",
+    )
     args = parser.parse_args()
+    if args.distractors < 0:
+        parser.error("--distractors must be 0 or more")
     args.programme = args.programme or args.folder / "programme.csv"
     args.queries = args.queries or args.folder / "queries.json"
     return args
@@ -156,6 +175,127 @@ def _digest(recording) -> str:
     return f"{content}-{hashlib.sha256(settings.encode()).hexdigest()[:8]}"
 
 
+def distractor_transcript(segments, language: str):
+    """A finished machine run's result for segments (start, end, text) of the bench/search.py
+    corpus: Whisper's shape, words timed evenly across their segment (leading space included,
+    so they spell its text, as Whisper's do)."""
+    from transcripts.whisper import SegmentResult, TranscriptionResult
+
+    results = []
+    for start, end, text in segments:
+        words = text.split()
+        step = (end - start) / max(len(words), 1)
+        timed = [
+            (round(start + i * step, 3), round(start + (i + 1) * step, 3), f" {word}", 0.9)
+            for i, word in enumerate(words)
+        ]
+        results.append(SegmentResult(start=start, end=end, text=text, avg_logprob=-0.3, words=timed))
+    duration = float(segments[-1][1]) if segments else 0.0
+    return TranscriptionResult(
+        language=language, language_probability=None, duration=duration, segments=results
+    )
+
+
+def add_distractors(count: int, folder: Path, pools_file: Path | None = None) -> set[int]:
+    """``count`` sessions of the bench/search.py corpus (``Corpus(scale=1).session(1..count)``)
+    made as the imported ones were: ``import_event``'s row import (a published page under the
+    same home page and event, speakers, organisations, themes) with a recording that has no
+    file, then the pipeline's own storing of a finished run (``pipeline._store``: segments,
+    status done, language), without audio or Whisper. Returns their page ids.
+
+    ``pools_file`` keeps the corpus's text pools for the next engine's library (reading them
+    takes seconds)."""
+    if count <= 0:
+        return set()
+    import datetime
+    import importlib.util
+
+    from wagtail.models import Collection
+
+    from library import importer as importer_module
+    from library.importer import EventImporter, SessionRow
+    from library.models import Recording, SessionPage, ThemeIndexPage, ThemePage, ThemeSession
+    from transcripts import pipeline
+    from transcripts.models import Transcript
+    from transcripts.whisper import WhisperConfig
+
+    spec = importlib.util.spec_from_file_location("bench_search_corpus", REPO_ROOT / "bench" / "search.py")
+    corpus_module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = corpus_module  # its dataclasses look their module up there
+    spec.loader.exec_module(corpus_module)
+    if pools_file and pools_file.exists():
+        pools = json.loads(pools_file.read_text())
+    else:
+        pools = corpus_module.load_text_pools()
+        if pools_file:
+            pools_file.write_text(json.dumps(pools))
+    corpus = corpus_module.Corpus(scale=1, pools=pools)
+
+    class DistractorImporter(EventImporter):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.themed: dict[str, list[SessionPage]] = {}
+
+        def _add_to_themes(self, session: SessionPage, titles: list[str]) -> None:
+            for title in titles:  # one revision per theme at the end, not one per session
+                self.themed.setdefault(title, []).append(session)
+
+        def add_to_themes(self) -> None:
+            for title, sessions in self.themed.items():
+                theme = ThemePage.objects.filter(title__iexact=title).first()
+                if theme is None:
+                    theme = ThemeIndexPage.under(self.home).add_theme(title)
+                draft = theme.get_latest_revision_as_object()
+                for session in sessions:
+                    draft.session_links.add(ThemeSession(session=session))
+                importer_module._save(draft, had_draft=theme.has_unpublished_changes)
+
+        @staticmethod
+        def _store_recording(row: SessionRow) -> Recording:
+            # No audio: a recording without a file (its transcript is stored below).
+            recording = Recording(
+                title=row.title,
+                type=row.media_type,
+                collection=Collection.get_first_root_node(),
+                duration=row.duration,
+            )
+            recording.save()
+            return recording
+
+    # One line per session from the queueing and the pipeline would bury the table.
+    for name in ("transcripts.queueing", "transcripts.pipeline"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    event = SessionPage.objects.exclude(event=None).order_by("pk").first().event
+    importer = DistractorImporter(folder, event_name=event.name, year=event.year)
+    config = WhisperConfig.from_environment()
+    ids = set()
+    for session_id in range(1, count + 1):
+        document, segments = corpus.session_and_segments(session_id)
+        month, day = (int(part) for part in document.date.split("-")[1:])
+        row = SessionRow(
+            line=session_id,
+            file=Path(f"distractor-{session_id}"),
+            title=document.title,
+            date=datetime.date(event.year, month, day),
+            speakers=list(dict.fromkeys(document.speakers)),
+            organisations=list(document.organisations),
+            themes=list(document.themes),
+            language=document.language,
+            summary=document.summary,
+            media_type="audio",
+            duration=document.duration,
+        )
+        action, detail = importer.import_row(row)
+        if action != "created":
+            raise SystemExit(f"distractor {session_id} ({row.title!r}) was {action}, not created: {detail}")
+        page = SessionPage.objects.get(event=event, title=row.title)
+        transcript, _ = Transcript.objects.get_or_create(recording_id=page.recording_id)
+        pipeline._store(transcript, distractor_transcript(segments, row.language), config, time.monotonic())
+        ids.add(page.pk)
+    importer.add_to_themes()
+    return ids
+
+
 def word_error_rate(folder: Path, programme: Path) -> float:
     """WER of all transcripts against the reference lines (``<file>.json`` beside each file)."""
     from library.models import SessionPage
@@ -174,7 +314,7 @@ def word_error_rate(folder: Path, programme: Path) -> float:
     return wer(" ".join(references), " ".join(hypotheses)) if references else float("nan")
 
 
-def run_queries(queries: list[dict]) -> dict:
+def run_queries(queries: list[dict], distractor_ids: set[int] = frozenset()) -> dict:
     from django.test import Client
 
     client = Client()
@@ -187,7 +327,7 @@ def run_queries(queries: list[dict]) -> dict:
         sessions = response.json()["sessions"]
         if not sessions:
             empty += 1
-        rank = _rank_of_moment(sessions, query)
+        rank = _rank_of_moment(sessions, query, distractor_ids)
         if rank is not None:
             reciprocal += 1.0 / rank
             if rank <= TOP:
@@ -205,10 +345,11 @@ def run_queries(queries: list[dict]) -> dict:
     }
 
 
-def _rank_of_moment(sessions: list[dict], query: dict) -> int | None:
-    """1-based rank of the first session that is the query's and links within the window."""
+def _rank_of_moment(sessions: list[dict], query: dict, distractor_ids: set[int] = frozenset()) -> int | None:
+    """1-based rank of the first session that is the query's and links within the window
+    (a distractor is never the query's, whatever its title)."""
     for rank, session in enumerate(sessions, start=1):
-        if session["title"] != query["title"]:
+        if session["title"] != query["title"] or session["id"] in distractor_ids:
             continue
         if any(
             query["start"] - WINDOW_SECONDS <= m["at"] <= query["end"] + WINDOW_SECONDS
@@ -242,15 +383,25 @@ def child(engine: str, workdir: Path, opensearch_url: str, options: dict) -> Non
     setup_django(library, engine, opensearch_url)
     import_library(folder, programme)
     timings = transcribe_all(reuse)
+    started = time.perf_counter()
+    distractor_ids = add_distractors(options.get("distractors", 0), folder, workdir / "text-pools.json")
+    distractors_s = time.perf_counter() - started
+    if distractor_ids:
+        print(
+            f"{engine}: {len(distractor_ids)} distractor sessions added in {distractors_s:.1f} s", flush=True
+        )
     from search import service
 
     started = time.perf_counter()
-    service.rebuild()
+    sessions = service.rebuild()
     indexed_s = time.perf_counter() - started
     queries = json.loads(Path(options["queries"]).read_text())
-    figures = run_queries(queries)
+    figures = run_queries(queries, distractor_ids)
     figures.update(
         wer=word_error_rate(folder, programme),
+        sessions=sessions,
+        distractors=len(distractor_ids),
+        distractors_s=distractors_s,
         transcribe_s=sum(timings.values()),
         index_s=indexed_s,
         queries=len(queries),
@@ -281,16 +432,21 @@ def main():
                     results[engine] = measure(engine, args, workdir, url)
             else:
                 results[engine] = measure(engine, args, workdir)
-    print(f"\nFindability on {args.queries} ({results[engines[0]]['queries']} queries)\n")
-    header = ("engine", "recall@3", "MRR", "no result", "WER", "p95 ms", "transcribe s")
+    first = results[engines[0]]
+    print(
+        f"\nFindability on {args.queries} ({first['queries']} queries; library: "
+        f"{first['sessions'] - first['distractors']} sessions + {first['distractors']} distractor "
+        "sessions of bench/search.py)\n"
+    )
+    header = ("engine", "recall@3", "MRR", "no result", "WER", "p95 ms", "transcribe s", "distractors")
     print(
         f"{header[0]:<12}"
-        + "".join(f"{h:>{w}}" for h, w in zip(header[1:], (10, 8, 11, 7, 8, 14), strict=True))
+        + "".join(f"{h:>{w}}" for h, w in zip(header[1:], (10, 8, 11, 7, 8, 14, 13), strict=True))
     )
     for engine, r in results.items():
         print(
             f"{engine:<12}{r['recall']:>10.3f}{r['mrr']:>8.3f}{r['no_result']:>11.3f}{r['wer']:>7.3f}"
-            f"{r['p95_ms']:>8.1f}{r['transcribe_s']:>14.1f}"
+            f"{r['p95_ms']:>8.1f}{r['transcribe_s']:>14.1f}{r['distractors']:>13}"
         )
     for engine, r in results.items():
         for miss in r["misses"][: args.misses]:

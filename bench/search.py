@@ -185,6 +185,11 @@ class Corpus:
         return words[:count]
 
     def session(self, session_id: int) -> SessionDocument:
+        return self.session_and_segments(session_id)[0]
+
+    def session_and_segments(self, session_id: int) -> tuple[SessionDocument, list[tuple[float, float, str]]]:
+        """The session's document and the ~6 s (start, end, text) segments its moments window
+        (bench/findability.py stores these as a transcript, for the product to window itself)."""
         rng = random.Random(self.seed * 1_000_003 + session_id)
         language = "nl" if rng.random() < 0.45 else "en"
         segments = []
@@ -201,7 +206,7 @@ class Corpus:
             for i in range(0, len(segments) - 1, step)
         )
         year = 2023 + session_id % 3
-        return SessionDocument(
+        document = SessionDocument(
             session_id=session_id,
             title=" ".join(self._words(rng, language, rng.randint(4, 9))).capitalize(),
             url=f"/sessions/{session_id}/",
@@ -219,6 +224,7 @@ class Corpus:
             duration=float(SESSION_SECONDS),
             moments=moments,
         )
+        return document, segments
 
     def sessions(self) -> Iterator[SessionDocument]:
         for session_id in range(1, self.session_count + 1):
