@@ -8,22 +8,20 @@ No server; the default. Design (what makes p95 small at ~6k moments on 2 cores):
   which each connection keeps in memory until the file changes (SessionFacts).
 * Full-text tables per analysis language hold *stemmed* text (search/analysis.py):
   ``session_text_<lang>`` (title, summary, speakers; rowid = session id) and
-  ``moment_text_<lang>`` (moment text plus a ``context`` column with the session's title
-  and speakers, so "kennedy country" finds the moment where a speaker called Kennedy
-  says "country"; rowid = moments.id). A query is stemmed once per language and run
-  against that language's tables only, so Dutch and English stems never mix.
-* Ranking is bm25 (title/summary/speakers boosted over the context column); a session
-  scores by its best moments plus its own fields. Snippets are built here from the
-  original text: HTML-escaped first, then the words whose stem the query asked for are
-  wrapped in ``<mark>``.
+  ``moment_text_<lang>`` (moment text; rowid = moments.id; its ``context`` column, the
+  session's title and speakers, is no longer searched: ``moments_held`` reads the session's
+  own fields instead, so "kennedy country" still finds the moment where a speaker called
+  Kennedy says "country"). A query is stemmed once per language and run against that
+  language's tables only, so Dutch and English stems never mix.
+* Sessions' own fields rank by bm25 (title over summary and speakers); moments by the
+  rarity of the words they hold (``moments_held``), and the best RESCORE_WINDOW of them go
+  to the shared ranking (matching.py), which also builds the snippets.
 * The file runs in WAL mode: readers keep their snapshot while a writer commits, so a
   ``rebuild`` (one transaction: drop, create, fill) never shows visitors an empty index.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import heapq
 import itertools
 import json
 import logging
@@ -34,6 +32,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import numpy
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
@@ -61,23 +60,24 @@ from search.engines.base import (
 )
 from search.engines.errors import visitor_message as _
 from search.engines.matching import (
+    FUZZY,
     FUZZY_VARIANTS,
     QueryPlan,
     Term,
     compound_splits,
     fuzziness,
+    idf,
     stored_words,
 )
 
 # "At least m of n" is written out as combinations; beyond this many, more words are required.
 MAX_COMBINATIONS = 64
 VOCABULARY_SECONDS = 30.0
-# bm25 column weights: moment text over its session context; title over summary/speakers.
-MOMENT_WEIGHTS = "1.0, 0.3"
+# bm25 column weights of a session's own fields: title over summary and speakers.
 SESSION_WEIGHTS = "3.0, 2.0, 2.0"
-# Above this many matching moments bm25 ranks only those with every word (_moment_scores).
-BM25_MOMENTS = 2000
-CHEAP_PER_SESSION = 10
+# Of a word met only in its session's title or speakers, what counts towards a moment.
+CONTEXT_SHARE = 0.3
+NO_IDS, NO_SCORES = numpy.zeros(0, dtype=numpy.int64), numpy.zeros(0, dtype=numpy.float64)
 
 logger = logging.getLogger(__name__)
 
@@ -179,24 +179,26 @@ class Vocabulary:
         return found[:limit]
 
 
-def _term_alternatives(term: Term, lang: str, vocabulary: Vocabulary) -> list[str]:
-    """FTS5 strings for every form of ``term`` the matching rules accept (matching.py)."""
-    alternatives = []
+def _term_forms(term: Term, lang: str, vocabulary: Vocabulary) -> tuple[list[str], list[str]]:
+    """FTS5 strings for the forms of ``term`` the matching rules accept (matching.py): its own
+    (the word or phrase, the last word as a prefix, a compound written apart) and its
+    misheard ones (the index's words a letter or two away)."""
+    own, misheard = [], []
     for atom in term.atoms:
         stems = [stem(w, lang) for w in atom]
-        alternatives.append(_fts_string(stems))
+        own.append(_fts_string(stems))
         if len(stems) > 1:
             continue
         word = stems[0]
         if term.prefix:
-            alternatives.append(_fts_string([word]) + "*")
-        alternatives += [_fts_string([v]) for v in vocabulary.near(word, fuzziness(word))]
+            own.append(_fts_string([word]) + "*")
+        misheard += [_fts_string([v]) for v in vocabulary.near(word, fuzziness(word))]
         if not term.required:
             for a, b in compound_splits(atom[0]):
                 parts = [stem(a, lang), stem(b, lang)]
                 if all(part in vocabulary.documents for part in parts):
-                    alternatives.append(_fts_string(parts))
-    return alternatives
+                    own.append(_fts_string(parts))
+    return own, misheard
 
 
 def _joined_alternatives(term: Term, lang: str, vocabulary: Vocabulary) -> list[str]:
@@ -206,30 +208,32 @@ def _joined_alternatives(term: Term, lang: str, vocabulary: Vocabulary) -> list[
     return [_fts_string([joined])] + [_fts_string([v]) for v in vocabulary.near(joined, fuzziness(joined))]
 
 
-def _rowids_per_session(connection, table: str, expression: str) -> dict[int, tuple[int, str]]:
-    """Per session: how many of its moments match, and their ids in order, comma-separated
-    (one row per session: far cheaper than fetching thousands of moment rows; ``_first_ids``
-    reads the few that are needed)."""
-    return {
-        sid: (count, ids)
-        for sid, count, ids in connection.execute(
-            f"SELECT rowid >> {MOMENT_BITS}, count(*), group_concat(rowid) FROM {table} "
-            f"WHERE {table} MATCH ? GROUP BY 1",
-            (expression,),
-        )
-    }
+def plan_forms(plan: QueryPlan, lang: str, vocabulary: Vocabulary) -> list[tuple[list[str], list[str]]]:
+    """(own forms, misheard forms) of every term, as FTS5 strings, each once: a word written
+    together with its neighbour ("mee zien" as "meezien") counts as a misheard form of both."""
+    joined = [_joined_alternatives(term, lang, vocabulary) for term in plan.terms]
+    forms = []
+    for i, term in enumerate(plan.terms):
+        own, misheard = _term_forms(term, lang, vocabulary)
+        misheard += joined[i] + (joined[i - 1] if i > 0 else [])
+        own = list(dict.fromkeys(own))
+        forms.append((own, [form for form in dict.fromkeys(misheard) if form not in own]))
+    return forms
 
 
-def _first_ids(ids: str) -> list[int]:
-    return [int(mid) for mid in ids.split(",", CHEAP_PER_SESSION)[:CHEAP_PER_SESSION]] if ids else []
+def _required_loose(n: int, minimum: int) -> int:
+    """How many of n loose terms a moment must hold: ``minimum``, or more for long queries
+    whose combinations ``_at_least`` would write out beyond MAX_COMBINATIONS."""
+    while minimum < n and math.comb(n, minimum) > MAX_COMBINATIONS:
+        minimum += 1
+    return minimum
 
 
 def _at_least(expressions: list[str], minimum: int) -> str:
     """FTS5 for "at least ``minimum`` of these": OR of every AND of that many (FTS5 has no
     minimum-should-match). Long queries, whose combinations would explode, require more."""
     n = len(expressions)
-    while minimum < n and math.comb(n, minimum) > MAX_COMBINATIONS:
-        minimum += 1
+    minimum = _required_loose(n, minimum)
     if minimum >= n:
         return " AND ".join(expressions)
     if minimum <= 1:
@@ -238,35 +242,96 @@ def _at_least(expressions: list[str], minimum: int) -> str:
     return " OR ".join(f"({group})" for group in groups)
 
 
-def fts_expressions(plan: QueryPlan, lang: str, vocabulary: Vocabulary) -> tuple[str, str]:
-    """FTS5 MATCH expressions (sessions, moments) for one analysis language.
-
-    A moment matches when its text or its session's context meets every required term and
-    ``plan.minimum`` of the loose ones, and its own text meets at least one."""
-    term_exprs = []
-    joined = [_joined_alternatives(term, lang, vocabulary) for term in plan.terms]
-    for i, term in enumerate(plan.terms):
-        alternatives = _term_alternatives(term, lang, vocabulary) + joined[i]
-        if i > 0:
-            alternatives += joined[i - 1]
-        term_exprs.append("(" + " OR ".join(dict.fromkeys(alternatives)) + ")")
+def session_expression(plan: QueryPlan, forms, lang: str) -> str:
+    """FTS5 MATCH expression of the sessions whose own fields meet the query: every required
+    term and ``plan.minimum`` of the loose ones (``forms``: ``plan_forms``)."""
+    term_exprs = ["(" + " OR ".join(own + misheard) + ")" for own, misheard in forms]
     required = [e for e, t in zip(term_exprs, plan.terms, strict=True) if t.required]
     loose = [e for e, t in zip(term_exprs, plan.terms, strict=True) if not t.required]
     parts = required + ([f"({_at_least(loose, plan.minimum)})"] if loose else [])
-    condition = " AND ".join(parts)
-    anywhere = " OR ".join(term_exprs)
-    session_expr = f"({condition})"
-    if not required and plan.minimum <= 1:
-        # "Any one word" is what the moment's own text must hold anyway: the context
-        # column would add nothing but work (half the time of a common word at 10x).
-        moment_expr = f"text : ({anywhere})"
-    else:
-        moment_expr = f"{{text context}} : ({condition}) AND text : ({anywhere})"
+    expression = "(" + " AND ".join(parts) + ")"
     if plan.excluded:
         excluded = " OR ".join(_fts_string([stem(w, lang) for w in atom]) for atom in plan.excluded)
-        session_expr += f" NOT ({excluded})"
-        moment_expr += f" NOT {{text context}} : ({excluded})"
-    return session_expr, moment_expr
+        expression += f" NOT ({excluded})"
+    return expression
+
+
+def _ids(connection, table: str, expression: str) -> numpy.ndarray:
+    """The rowids matching ``expression``, ascending (FTS5's order), read as one string:
+    far cheaper than a row per match."""
+    (found,) = connection.execute(
+        f"SELECT group_concat(rowid) FROM {table} WHERE {table} MATCH ?", (expression,)
+    ).fetchone()
+    return numpy.fromstring(found, dtype=numpy.int64, sep=",") if found else NO_IDS
+
+
+def moments_held(connection, lang: str, plan: QueryPlan, forms, moments: int):
+    """The moments matching ``plan`` (ids, ascending), each scored by the words it holds.
+
+    A moment matches when its text or its session's title and speakers meet every required
+    term and ``plan.minimum`` of the loose ones, and its own text meets at least one. Each
+    term is looked up once (its own forms, its misheard ones, in the sessions' fields) and
+    the rule is applied here, over the ids: FTS5 has no minimum-should-match, and writing
+    "2 of 5" out as ten ANDs made it evaluate every word several times.
+
+    The score: per term, the rarity (idf among ``moments``) of its forms as the index holds
+    them, its own forms fully, its misheard ones at the matching rules' FUZZY, and a term met
+    only in the session's fields at CONTEXT_SHARE. It leaves out what bm25 adds (how often,
+    how densely); the shared ranking (matching.py) weighs that for the candidates, and bm25
+    cost a few microseconds per match and per form of every word (a hundred milliseconds
+    and more for a remembered sentence of common words at 10x). A word met only by a
+    common form weighs little, so moments of another language, where a typed word meets
+    only similar words ("het" as "head"), do not crowd out the ones holding the visitor's
+    rarest words. Measured with bench/findability.py on the dev set with the 107 sessions
+    of bench/search.py's corpus beside it: recall@3 0.625 (bm25 up to 2,000 matches, by
+    count beyond) -> 0.860; bm25 throughout 0.875, at twice the time at 10x."""
+    table, fields = f"moment_text_{lang}", f"session_text_{lang}"
+    found = []
+    for own, misheard in forms:
+        found.append(
+            (
+                _ids(connection, table, f"text : ({' OR '.join(own)})"),
+                _ids(connection, table, f"text : ({' OR '.join(misheard)})") if misheard else NO_IDS,
+                _ids(connection, fields, f"{{title speakers}} : ({' OR '.join(own + misheard)})"),
+            )
+        )
+    ids = numpy.unique(numpy.concatenate([part for own, misheard, _ in found for part in (own, misheard)]))
+    sessions = ids >> MOMENT_BITS
+    scores = numpy.zeros(len(ids))
+    loose_met = numpy.zeros(len(ids), dtype=numpy.int32)
+    qualifies = numpy.ones(len(ids), dtype=bool)
+    for term, (own, misheard, in_fields) in zip(plan.terms, found, strict=True):
+        own_weight = idf(moments, len(own))
+        misheard_weight = FUZZY * idf(moments, len(misheard))
+        holds_own = numpy.isin(ids, own, assume_unique=True)
+        holds_misheard = numpy.isin(ids, misheard, assume_unique=True)
+        in_context = numpy.isin(sessions, in_fields)
+        held = numpy.maximum(
+            numpy.where(holds_own, own_weight, 0.0), numpy.where(holds_misheard, misheard_weight, 0.0)
+        )
+        scores += numpy.where(
+            held > 0, held, numpy.where(in_context, CONTEXT_SHARE * max(own_weight, misheard_weight), 0.0)
+        )
+        met = holds_own | holds_misheard | in_context
+        if term.required:
+            qualifies &= met
+        else:
+            loose_met += met
+    qualifies &= loose_met >= _required_loose(len(plan.loose), plan.minimum)
+    if plan.excluded:
+        excluded = " OR ".join(_fts_string([stem(w, lang) for w in atom]) for atom in plan.excluded)
+        qualifies &= ~numpy.isin(ids, _ids(connection, table, excluded), assume_unique=True)
+        qualifies &= ~numpy.isin(sessions, _ids(connection, fields, excluded))
+    return ids[qualifies], scores[qualifies]
+
+
+def _best_per_session(ids: numpy.ndarray, scores: numpy.ndarray) -> dict[int, float]:
+    """Each session's best moment score."""
+    if not len(ids):
+        return {}
+    order = numpy.lexsort((ids, -scores))
+    sessions, first = numpy.unique(ids[order] >> MOMENT_BITS, return_index=True)
+    return dict(zip(sessions.tolist(), scores[order][first].tolist(), strict=True))
 
 
 class SessionFacts:
@@ -594,25 +659,21 @@ class EmbeddedEngine(SearchEngine):
         text_search = not plan.is_empty
         scores: dict[int, float] = {}
         field_matches: dict[int, float] = {}
-        moment_scores: list[tuple[float, int]] = []  # (score, -moment id): the heap's order
-        by_count: dict[int, tuple[float, str, str]] = {}  # sessions scored by their matches' count
+        ranked: list[tuple[numpy.ndarray, numpy.ndarray]] = []  # (moment ids, scores) per language
         if text_search:
             for lang in LANGUAGES:
                 vocabulary = self._vocabulary(connection, lang)
-                session_expr, moment_expr = fts_expressions(plan, lang, vocabulary)
+                forms = plan_forms(plan, lang, vocabulary)
                 for session_id, score in connection.execute(
                     f"SELECT rowid, -bm25(session_text_{lang}, {SESSION_WEIGHTS}) FROM session_text_{lang} "
                     f"WHERE session_text_{lang} MATCH ?",
-                    (session_expr,),
+                    (session_expression(plan, forms, lang),),
                 ):
                     field_matches[session_id] = score
                     scores[session_id] = scores.get(session_id, 0.0) + score
-                ranked_moments, best_per_session, counted = self._moment_scores(
-                    connection, lang, plan, vocabulary, moment_expr
-                )
-                moment_scores += ranked_moments
-                by_count.update(counted)
-                for session_id, score in best_per_session.items():
+                ids, moment_scores = moments_held(connection, lang, plan, forms, vocabulary.moments)
+                ranked.append((ids, moment_scores))
+                for session_id, score in _best_per_session(ids, moment_scores).items():
                     if score > scores.get(session_id, 0.0):
                         scores[session_id] = score
             matched = set(scores)
@@ -633,71 +694,24 @@ class EmbeddedEngine(SearchEngine):
         candidates = []
         if text_search:
             # Every matched session selected (no filter took one out): no moment to sift.
-            wanted = None if len(selected) == len(scores) else set(selected)
-            candidates = self._candidates(connection, wanted, moment_scores, by_count, field_matches)
+            wanted = None if len(selected) == len(scores) else selected
+            candidates = self._candidates(connection, wanted, ranked, field_matches)
         return Retrieved(candidates=candidates, ranked=selected, total=len(selected), facets=facets)
 
     @staticmethod
-    def _moment_scores(connection, lang: str, plan: QueryPlan, vocabulary, moment_expr: str):
-        """(score, -moment id) of the matching moments worth ranking, each session's best
-        score, and the sessions scored by count: every moment, by bm25, when there are at
-        most BM25_MOMENTS.
-
-        bm25 costs a few microseconds per match and query word, so a query whose words are
-        in most moments (a common word, or "at least 1 of 2" with one of them common) would
-        spend tens of milliseconds on it. Above BM25_MOMENTS matches a session's moments
-        score instead by how many of them match (the session that talks about it most),
-        the k-th 1/k of that, moments with every word first, CHEAP_PER_SESSION of each
-        session; the shared ranking picks among them. Those sessions come back as
-        {session: (weight, ids with every word, ids)}: ``_candidates`` turns only the ones
-        that can reach the rescore window into moments."""
-        table = f"moment_text_{lang}"
-        per_session = _rowids_per_session(connection, table, moment_expr)
-        if sum(count for count, _ in per_session.values()) <= BM25_MOMENTS:
-            scored = connection.execute(
-                f"SELECT -bm25({table}, {MOMENT_WEIGHTS}), -rowid FROM {table} WHERE {table} MATCH ?",
-                (moment_expr,),
-            ).fetchall()
-            best: dict[int, float] = {}
-            for score, negative_id in scored:
-                sid = -negative_id >> MOMENT_BITS
-                if score > best.get(sid, -math.inf):
-                    best[sid] = score
-            return scored, best, {}
-        every_word = dataclasses.replace(plan, minimum=len(plan.loose))
-        strict_expr = fts_expressions(every_word, lang, vocabulary)[1]
-        strict = _rowids_per_session(connection, table, strict_expr) if strict_expr != moment_expr else {}
-        best, counted = {}, {}
-        for sid, (count, ids) in per_session.items():
-            weight = best[sid] = math.log1p(count)  # the first of its moments scores weight / 1
-            counted[sid] = (weight, strict.get(sid, (0, ""))[1], ids)
-        return [], best, counted
-
-    @staticmethod
-    def _candidates(connection, selected: set[int] | None, moment_scores, by_count, field_matches):
+    def _candidates(connection, selected: list[int] | None, ranked, field_matches):
         """The best RESCORE_WINDOW moments of the selected sessions (None: of every matched
-        one), and their own fields. ``moment_scores`` holds (score, -moment id): the best
-        score first, then the lowest id, compared in C without a key function; ``by_count``
-        the sessions scored by count (``_moment_scores``)."""
-        counted = list(by_count.items())
+        one), best score first, then the lowest id; and the selected sessions' own fields."""
+        ids = numpy.concatenate([found for found, _ in ranked]) if ranked else NO_IDS
+        scores = numpy.concatenate([found for _, found in ranked]) if ranked else NO_SCORES
         if selected is not None:
-            moment_scores = [pair for pair in moment_scores if -pair[1] >> MOMENT_BITS in selected]
-            counted = [item for item in counted if item[0] in selected]
-        if len(counted) > RESCORE_WINDOW:
-            # A session's k-th moment scores weight / k: a session whose weight is below the
-            # RESCORE_WINDOW-th best has every moment below that many sessions' first ones.
-            floor = heapq.nlargest(RESCORE_WINDOW, [found[0] for _session, found in counted])[-1]
-            counted = [item for item in counted if item[1][0] >= floor]
-        from_counts = []
-        for weight, every_word_ids, ids in (found for _session, found in counted):
-            first = list(dict.fromkeys([*_first_ids(every_word_ids), *_first_ids(ids)]))[:CHEAP_PER_SESSION]
-            from_counts += [(weight / k, -mid) for k, mid in enumerate(first, start=1)]
-        top = heapq.nlargest(RESCORE_WINDOW, itertools.chain(moment_scores, from_counts))
-        best = [(score, -negative_id) for score, negative_id in top]
+            kept = numpy.isin(ids >> MOMENT_BITS, numpy.array(selected, dtype=numpy.int64))
+            ids, scores = ids[kept], scores[kept]
+        top = numpy.lexsort((ids, -scores))[:RESCORE_WINDOW]
+        best = list(zip(scores[top].tolist(), ids[top].tolist(), strict=True))
+        allowed = None if selected is None else set(selected)
         candidates = [
-            Candidate(sid, score)
-            for sid, score in field_matches.items()
-            if selected is None or sid in selected
+            Candidate(sid, score) for sid, score in field_matches.items() if allowed is None or sid in allowed
         ]
         if best:
             marks = ",".join("?" * len(best))
