@@ -282,9 +282,10 @@ def moments_held(connection, lang: str, plan: QueryPlan, forms, moments: int):
     and more for a remembered sentence of common words at 10x). A word met only by a
     common form weighs little, so moments of another language, where a typed word meets
     only similar words ("het" as "head"), do not crowd out the ones holding the visitor's
-    rarest words. Measured with bench/findability.py on the dev set with the 107 sessions
-    of bench/search.py's corpus beside it: recall@3 0.625 (bm25 up to 2,000 matches, by
-    count beyond) -> 0.860; bm25 throughout 0.875, at twice the time at 10x."""
+    rarest words. Measured with ``bench/findability.py --distractors 107`` (the dev set
+    in a festival-size library): recall@3 0.603 (bm25 up to 2,000 matches, by their
+    session's count beyond) -> 0.860; bm25 throughout gave 0.875 (in a harness) at twice
+    the time at 10x. The dev set alone: 0.956 either way."""
     table, fields = f"moment_text_{lang}", f"session_text_{lang}"
     found = []
     for own, misheard in forms:
