@@ -251,9 +251,13 @@ def session_expression(plan: QueryPlan, forms, lang: str) -> str:
     parts = required + ([f"({_at_least(loose, plan.minimum)})"] if loose else [])
     expression = "(" + " AND ".join(parts) + ")"
     if plan.excluded:
-        excluded = " OR ".join(_fts_string([stem(w, lang) for w in atom]) for atom in plan.excluded)
-        expression += f" NOT ({excluded})"
+        expression += f" NOT ({_excluded(plan, lang)})"
     return expression
+
+
+def _excluded(plan: QueryPlan, lang: str) -> str:
+    """FTS5 for any of the visitor's excluded words or phrases (``-word``)."""
+    return " OR ".join(_fts_string([stem(w, lang) for w in atom]) for atom in plan.excluded)
 
 
 def _ids(connection, table: str, expression: str) -> numpy.ndarray:
@@ -320,19 +324,21 @@ def moments_held(connection, lang: str, plan: QueryPlan, forms, moments: int):
             loose_met += met
     qualifies &= loose_met >= _required_loose(len(plan.loose), plan.minimum)
     if plan.excluded:
-        excluded = " OR ".join(_fts_string([stem(w, lang) for w in atom]) for atom in plan.excluded)
+        excluded = _excluded(plan, lang)
         qualifies &= ~numpy.isin(ids, _ids(connection, table, excluded), assume_unique=True)
         qualifies &= ~numpy.isin(sessions, _ids(connection, fields, excluded))
     return ids[qualifies], scores[qualifies]
 
 
 def _best_per_session(ids: numpy.ndarray, scores: numpy.ndarray) -> dict[int, float]:
-    """Each session's best moment score."""
+    """Each session's best moment score. ``ids`` ascending (``moments_held``): a session's
+    moments are one run of them, so no sort is needed."""
     if not len(ids):
         return {}
-    order = numpy.lexsort((ids, -scores))
-    sessions, first = numpy.unique(ids[order] >> MOMENT_BITS, return_index=True)
-    return dict(zip(sessions.tolist(), scores[order][first].tolist(), strict=True))
+    sessions = ids >> MOMENT_BITS
+    starts = numpy.flatnonzero(numpy.concatenate(([True], sessions[1:] != sessions[:-1])))
+    best = numpy.maximum.reduceat(scores, starts)
+    return dict(zip(sessions[starts].tolist(), best.tolist(), strict=True))
 
 
 class SessionFacts:
