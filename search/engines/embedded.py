@@ -269,6 +269,14 @@ def _ids(connection, table: str, expression: str) -> numpy.ndarray:
     return numpy.fromstring(found, dtype=numpy.int64, sep=",") if found else NO_IDS
 
 
+def _union(parts: list[numpy.ndarray]) -> numpy.ndarray:
+    """The ids of all these ascending arrays, once each, ascending. A stable sort (timsort)
+    merges the ascending runs; numpy.unique hashed every id first, some 25 ms for the
+    150,000 moments of a common word at 10x, against 1 ms."""
+    merged = numpy.sort(numpy.concatenate(parts), kind="stable") if parts else NO_IDS
+    return merged[numpy.concatenate(([True], merged[1:] != merged[:-1]))] if len(merged) else merged
+
+
 def moments_held(connection, lang: str, plan: QueryPlan, forms, moments: int):
     """The moments matching ``plan`` (ids, ascending), each scored by the words it holds.
 
@@ -300,7 +308,7 @@ def moments_held(connection, lang: str, plan: QueryPlan, forms, moments: int):
                 _ids(connection, fields, f"{{title speakers}} : ({' OR '.join(own + misheard)})"),
             )
         )
-    ids = numpy.unique(numpy.concatenate([part for own, misheard, _ in found for part in (own, misheard)]))
+    ids = _union([part for own, misheard, _ in found for part in (own, misheard)])
     sessions = ids >> MOMENT_BITS
     scores = numpy.zeros(len(ids))
     loose_met = numpy.zeros(len(ids), dtype=numpy.int32)
@@ -339,6 +347,18 @@ def _best_per_session(ids: numpy.ndarray, scores: numpy.ndarray) -> dict[int, fl
     starts = numpy.flatnonzero(numpy.concatenate(([True], sessions[1:] != sessions[:-1])))
     best = numpy.maximum.reduceat(scores, starts)
     return dict(zip(sessions[starts].tolist(), best.tolist(), strict=True))
+
+
+def _top(ids: numpy.ndarray, scores: numpy.ndarray, count: int) -> numpy.ndarray:
+    """Positions of the ``count`` best scores, best first, the lowest id first among equals.
+    Only the scores at or above the count-th best are sorted (a common word's 150,000
+    matches at 10x took 6-16 ms to sort whole)."""
+    if len(scores) > count:
+        threshold = numpy.partition(scores, len(scores) - count)[len(scores) - count]
+        picked = numpy.flatnonzero(scores >= threshold)
+    else:
+        picked = numpy.arange(len(scores))
+    return picked[numpy.lexsort((ids[picked], -scores[picked]))][:count]
 
 
 class SessionFacts:
@@ -714,7 +734,7 @@ class EmbeddedEngine(SearchEngine):
         if selected is not None:
             kept = numpy.isin(ids >> MOMENT_BITS, numpy.array(selected, dtype=numpy.int64))
             ids, scores = ids[kept], scores[kept]
-        top = numpy.lexsort((ids, -scores))[:RESCORE_WINDOW]
+        top = _top(ids, scores, RESCORE_WINDOW)
         best = list(zip(scores[top].tolist(), ids[top].tolist(), strict=True))
         allowed = None if selected is None else set(selected)
         candidates = [
