@@ -75,6 +75,9 @@ MAX_COMBINATIONS = 64
 VOCABULARY_SECONDS = 30.0
 # bm25 column weights of a session's own fields: title over summary and speakers.
 SESSION_WEIGHTS = "3.0, 2.0, 2.0"
+# Sessions whose own fields match that go to the shared ranking, best bm25 first (as the
+# moments, a window: a common word meets hundreds of summaries at 10x, each matched whole).
+FIELDS_WINDOW = 30
 # Of a word met only in its session's title or speakers, what counts towards a moment.
 CONTEXT_SHARE = 0.3
 NO_IDS, NO_SCORES = numpy.zeros(0, dtype=numpy.int64), numpy.zeros(0, dtype=numpy.float64)
@@ -277,6 +280,14 @@ def _union(parts: list[numpy.ndarray]) -> numpy.ndarray:
     return merged[numpy.concatenate(([True], merged[1:] != merged[:-1]))] if len(merged) else merged
 
 
+def _among(ids: numpy.ndarray, part: numpy.ndarray) -> numpy.ndarray:
+    """Which of ``ids`` (ascending) ``part`` holds, ``part`` being ascending ids among them:
+    a binary search per id of ``part`` rather than numpy.isin's sort of both."""
+    held = numpy.zeros(len(ids), dtype=bool)
+    held[numpy.searchsorted(ids, part)] = True
+    return held
+
+
 def moments_held(connection, lang: str, plan: QueryPlan, forms, moments: int):
     """The moments matching ``plan`` (ids, ascending), each scored by the words it holds.
 
@@ -316,8 +327,7 @@ def moments_held(connection, lang: str, plan: QueryPlan, forms, moments: int):
     for term, (own, misheard, in_fields) in zip(plan.terms, found, strict=True):
         own_weight = idf(moments, len(own))
         misheard_weight = FUZZY * idf(moments, len(misheard))
-        holds_own = numpy.isin(ids, own, assume_unique=True)
-        holds_misheard = numpy.isin(ids, misheard, assume_unique=True)
+        holds_own, holds_misheard = _among(ids, own), _among(ids, misheard)
         in_context = numpy.isin(sessions, in_fields)
         held = numpy.maximum(
             numpy.where(holds_own, own_weight, 0.0), numpy.where(holds_misheard, misheard_weight, 0.0)
@@ -737,9 +747,11 @@ class EmbeddedEngine(SearchEngine):
         top = _top(ids, scores, RESCORE_WINDOW)
         best = list(zip(scores[top].tolist(), ids[top].tolist(), strict=True))
         allowed = None if selected is None else set(selected)
-        candidates = [
-            Candidate(sid, score) for sid, score in field_matches.items() if allowed is None or sid in allowed
-        ]
+        own_fields = sorted(
+            ((score, sid) for sid, score in field_matches.items() if allowed is None or sid in allowed),
+            key=lambda pair: (-pair[0], pair[1]),
+        )
+        candidates = [Candidate(sid, score) for score, sid in own_fields[:FIELDS_WINDOW]]
         if best:
             marks = ",".join("?" * len(best))
             rows = {
