@@ -495,18 +495,21 @@ class Matcher:
 
         total_weight, pair_weight = self._total_weight, self._pair_weight
         coverage = sum(map(operator.mul, self._weights, met)) / total_weight
-        stretch, order, start_token, marks, all_in_stretch = self._best_stretch(per_token, n)
+        alignment = aligned_at = None
+        if self._said_query:
+            alignment = fuzz.partial_ratio_alignment(self._said_query, tokens.said)
+            aligned_at = tokens.word_at(alignment.dest_start)
+        stretch, order, start_token, marks, all_in_stretch = self._best_stretch(per_token, n, aligned_at)
         score = (
             STRETCH_SHARE * stretch / total_weight
             + ORDER_SHARE * (order / pair_weight if n > 1 else stretch / total_weight)
             + COVERAGE_SHARE * coverage
         )
-        if self._said_query:
-            alignment = fuzz.partial_ratio_alignment(self._said_query, tokens.said)
+        if alignment is not None:
             aligned = alignment.score / 100
             score += ALIGN_SHARE * max(0.0, aligned - ALIGN_FLOOR) / (1 - ALIGN_FLOOR)
             if not all_in_stretch and aligned >= ALIGN_LINK:
-                start_token = tokens.word_at(alignment.dest_start)
+                start_token = aligned_at
         complete = all(met)
         if all_in_stretch:
             score += COMPLETE_STRETCH_BONUS
@@ -521,8 +524,11 @@ class Matcher:
             first_token=start_token,
         )
 
-    def _best_stretch(self, per_token, n: int):
-        """The run of at most n + STRETCH_SLACK words meeting the most (weighted) terms.
+    def _best_stretch(self, per_token, n: int, aligned_at: int | None = None):
+        """The run of at most n + STRETCH_SLACK words meeting the most (weighted) terms; of
+        runs that meet them equally, the one starting nearest ``aligned_at`` (where the
+        visitor's words, as they sound, align best: "je dat" said twice in a moment, the
+        letters of the rest of the query tell which one was meant), else the first.
 
         Returns (weighted terms met, weighted pairs of consecutive query words met in order,
         first token, tokens to mark, whether every term is met in it)."""
@@ -553,8 +559,13 @@ class Matcher:
                     and any(0 <= q - p <= PAIR_GAP for p in where[i] for q in where[i + 1])
                 ):
                     order += (self._weights[i] * got[i] + self._weights[i + 1] * got[i + 1]) / 2
-            key = value + order
-            if key > best[0] + best[1] + 1e-9:
+            key, best_key = value + order, best[0] + best[1]
+            if key > best_key + 1e-9 or (
+                key > best_key - 1e-9
+                and aligned_at is not None
+                and best_where is not None
+                and abs(a - aligned_at) < abs(best_where[0] - aligned_at)
+            ):
                 best, best_where = (value, order, None, None, len(got) == n), (a, where, marks)
         if best_where is None:
             return best
