@@ -26,7 +26,7 @@ UNAVAILABLE = _(
 )
 # Searches the page suggests: each one is said in a demo talk, and finds it on a fresh clone
 # (tests/library/test_search_examples.py runs them through render, Whisper, index and search).
-SUGGESTIONS = ["nieuwe technologie", "kwaliteit", "reparatie", "disability", "reuse"]
+SUGGESTIONS = ["nieuwe technologie", "journalisten", "reparatie", "disability", "reuse"]
 
 
 def _page_number(value) -> int:
