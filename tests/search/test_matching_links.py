@@ -1,0 +1,20 @@
+"""Where a moment's link starts when the visitor's words are said more than once in it."""
+
+from search.engines.matching import Matcher, _tokens, plan_query
+from search.engines.query_syntax import parse_query
+
+# "Denk je dat die hendel effect heeft?" as the model wrote it, after another "je dat".
+TEXT = "Hoe weet je dat zo zeker? Denk je dat hij aan het verkt heeft tot omacht need?"
+
+
+def test_of_two_equal_stretches_the_link_starts_where_the_sounds_align():
+    plan = plan_query(parse_query("je dat die hendel effect"))
+    found = Matcher(plan, "nl").match(TEXT)
+    words = _tokens(TEXT, "nl").plains
+    assert found is not None
+    assert words[found.first_token - 1 : found.first_token + 2] == ("denk", "je", "dat")
+
+
+def test_a_single_word_still_links_to_its_first_occurrence():
+    found = Matcher(plan_query(parse_query("zeker")), "nl").match(TEXT)
+    assert found is not None and found.first_token == 5
