@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 
 import numpy
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import Levenshtein, Prefix
+from rapidfuzz.distance import Indel, Levenshtein, Prefix
 
 from search.analysis import WORD, _fold, stem, words
 from search.engines.query_syntax import ParsedQuery
@@ -233,8 +233,9 @@ def _word_key(word: str, lang: str) -> tuple[str, str]:
     return key
 
 
-# Texts already read, as Tokens: a moment is rescored by query after query. Emptied when it
-# grows past the limit (an entry of a 30 s moment is some 6 KB).
+# Texts already read, as Tokens: a moment is rescored by query after query. Past the limit
+# the oldest entry goes, one per new one (an entry of a 30 s moment is some 6 KB: emptying
+# all 8192 at once froze the query that did it for 70 ms).
 _TOKENS: dict[tuple[str, str], Tokens] = {}
 TOKENS_LIMIT = 8192
 
@@ -251,8 +252,11 @@ def _tokens(text: str, lang: str) -> Tokens:
 
 
 def _keep(text: str, lang: str, tokens: Tokens) -> Tokens:
-    if len(_TOKENS) > TOKENS_LIMIT:
-        _TOKENS.clear()
+    if len(_TOKENS) >= TOKENS_LIMIT:
+        try:  # dicts keep insertion order: the first key is the oldest
+            del _TOKENS[next(iter(_TOKENS))]
+        except (KeyError, RuntimeError, StopIteration):  # another thread got there first
+            pass
     _TOKENS[(text, lang)] = tokens
     return tokens
 
@@ -498,7 +502,7 @@ class Matcher:
         alignment = aligned_at = None
         if self._said_query:
             alignment = fuzz.partial_ratio_alignment(self._said_query, tokens.said)
-            aligned_at = tokens.word_at(alignment.dest_start)
+            aligned_at = tokens.word_at(_first_shared(self._said_query, tokens.said, alignment))
         stretch, order, start_token, marks, all_in_stretch = self._best_stretch(per_token, n, aligned_at)
         score = (
             STRETCH_SHARE * stretch / total_weight
@@ -585,6 +589,18 @@ class Matcher:
         per_token = self._per_token(tokens)
         marks = sorted({k for j, found in enumerate(per_token) for _, _, c in found for k in range(j, j + c)})
         return mark_tokens(text, tokens, marks, None)
+
+
+def _first_shared(query: str, said: str, alignment) -> int:
+    """Where in ``said`` the aligned stretch really begins: at the first run of letters it
+    shares with ``query``. The aligned window is as long as the query, so when the end of
+    what was said differs ("kristallen na" heard as "pistel"), the window starts a few letters
+    early, in the word before ("...korouw ik denk dat deze": at "w", not at "denk")."""
+    window = said[alignment.dest_start : alignment.dest_end]
+    for block in Indel.opcodes(query[alignment.src_start : alignment.src_end], window):
+        if block.tag == "equal" and block.dest_end - block.dest_start >= 2:
+            return alignment.dest_start + block.dest_start
+    return alignment.dest_start
 
 
 def _lead(first: int, where: dict[int, list[int]], n: int) -> int:

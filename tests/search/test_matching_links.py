@@ -18,3 +18,26 @@ def test_of_two_equal_stretches_the_link_starts_where_the_sounds_align():
 def test_a_single_word_still_links_to_its_first_occurrence():
     found = Matcher(plan_query(parse_query("zeker")), "nl").match(TEXT)
     assert found is not None and found.first_token == 5
+
+
+# The end of what was said differs from what the visitor typed, so the aligned window (as long
+# as the query) begins a few letters early, in the word before: the link starts where the
+# shared letters do.
+def test_the_link_does_not_start_in_the_word_before_the_aligned_words():
+    text = (
+        "Ik kom hier nooit doorheen, we moeten in de andere uitgangszoeken. "
+        "En blij dat we hier niks prongelijk aankullen zetten. Waal, we moeten start werken"
+    )
+    found = Matcher(plan_query(parse_query("ben blij dat we hier")), "nl").match(text)
+    assert found is not None
+    assert _tokens(text, "nl").plains[found.first_token] == "en"
+
+
+def test_a_misheard_end_of_the_query_does_not_pull_the_link_into_the_word_before():
+    text = (
+        "Maar dat gaat misschien wel wat tijd kosten. Ik hou niet zo'n op IJuliet Korouw. "
+        "Ik denk dat deze pistel... Wat is dat eigenlijk voor raar dingen naar boven?"
+    )
+    found = Matcher(plan_query(parse_query("denk dat deze kristallen na")), "nl").match(text)
+    assert found is not None
+    assert _tokens(text, "nl").plains[found.first_token] == "denk"
