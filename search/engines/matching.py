@@ -36,6 +36,7 @@ import itertools
 import math
 import operator
 import re
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy
@@ -236,7 +237,7 @@ def _word_key(word: str, lang: str) -> tuple[str, str]:
 # Texts already read, as Tokens: a moment is rescored by query after query. Past the limit
 # the oldest entry goes, one per new one (an entry of a 30 s moment is some 6 KB: emptying
 # all 8192 at once froze the query that did it for 70 ms).
-_TOKENS: dict[tuple[str, str], Tokens] = {}
+_TOKENS: OrderedDict[tuple[str, str], Tokens] = OrderedDict()
 TOKENS_LIMIT = 8192
 
 
@@ -253,9 +254,9 @@ def _tokens(text: str, lang: str) -> Tokens:
 
 def _keep(text: str, lang: str, tokens: Tokens) -> Tokens:
     if len(_TOKENS) >= TOKENS_LIMIT:
-        try:  # dicts keep insertion order: the first key is the oldest
-            del _TOKENS[next(iter(_TOKENS))]
-        except (KeyError, RuntimeError, StopIteration):  # another thread got there first
+        try:  # an OrderedDict drops its oldest in O(1); a dict's holes make that O(n)
+            _TOKENS.popitem(last=False)
+        except KeyError:  # another thread emptied it first
             pass
     _TOKENS[(text, lang)] = tokens
     return tokens
