@@ -1,5 +1,7 @@
 """Where a moment's link starts when the visitor's words are said more than once in it."""
 
+import pytest
+
 from search.engines.matching import Matcher, _tokens, plan_query
 from search.engines.query_syntax import parse_query
 
@@ -23,21 +25,24 @@ def test_a_single_word_still_links_to_its_first_occurrence():
 # The end of what was said differs from what the visitor typed, so the aligned window (as long
 # as the query) begins a few letters early, in the word before: the link starts where the
 # shared letters do.
-def test_the_link_does_not_start_in_the_word_before_the_aligned_words():
-    text = (
-        "Ik kom hier nooit doorheen, we moeten in de andere uitgangszoeken. "
-        "En blij dat we hier niks prongelijk aankullen zetten. Waal, we moeten start werken"
-    )
-    found = Matcher(plan_query(parse_query("ben blij dat we hier")), "nl").match(text)
+@pytest.mark.parametrize(
+    ("query", "text", "linked"),
+    [
+        (
+            "ben blij dat we hier",
+            "Ik kom hier nooit doorheen, we moeten in de andere uitgangszoeken. "
+            "En blij dat we hier niks prongelijk aankullen zetten. Waal, we moeten start werken",
+            "en",
+        ),
+        (
+            "denk dat deze kristallen na",
+            "Maar dat gaat misschien wel wat tijd kosten. Ik hou niet zo'n op IJuliet Korouw. "
+            "Ik denk dat deze pistel... Wat is dat eigenlijk voor raar dingen naar boven?",
+            "denk",
+        ),
+    ],
+)
+def test_the_link_does_not_start_in_the_word_before_the_aligned_words(query, text, linked):
+    found = Matcher(plan_query(parse_query(query)), "nl").match(text)
     assert found is not None
-    assert _tokens(text, "nl").plains[found.first_token] == "en"
-
-
-def test_a_misheard_end_of_the_query_does_not_pull_the_link_into_the_word_before():
-    text = (
-        "Maar dat gaat misschien wel wat tijd kosten. Ik hou niet zo'n op IJuliet Korouw. "
-        "Ik denk dat deze pistel... Wat is dat eigenlijk voor raar dingen naar boven?"
-    )
-    found = Matcher(plan_query(parse_query("denk dat deze kristallen na")), "nl").match(text)
-    assert found is not None
-    assert _tokens(text, "nl").plains[found.first_token] == "denk"
+    assert _tokens(text, "nl").plains[found.first_token] == linked
