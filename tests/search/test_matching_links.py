@@ -1,4 +1,4 @@
-"""Where a moment's link starts when the visitor's words are said more than once in it."""
+"""Where a moment's link starts: words said twice in it, or aligned a few letters early."""
 
 import pytest
 
