@@ -148,7 +148,11 @@ def test_batched_windows_keep_every_line():
 
 def test_prompt_steers_only_the_opening_of_a_batched_recording(monkeypatch):
     """The batched pipeline would give its prompt to every window: only the first ~30 s get it.
-    Speech that says more than the prompt is never taken for an echo of it."""
+    Speech that says more than the prompt is never taken for an echo of it.
+
+    Whisper reads the prompt as the text just before the audio, so a prompt that ends with the
+    audio's first words makes it go on after them ("to any person ..."): the words the speech
+    shares with the prompt come first here, as a session's title does in a real prompt."""
     from faster_whisper import BatchedInferencePipeline
 
     calls = []
@@ -160,7 +164,7 @@ def test_prompt_steers_only_the_opening_of_a_batched_recording(monkeypatch):
 
     monkeypatch.setattr(BatchedInferencePipeline, "transcribe", spy)
     audio = media.load_audio(shared_data.require_shared_file("multilingual.mp3"))
-    prompt = "A multilingual sample. Permission is hereby granted, free of charge."
+    prompt = "Permission is hereby granted, free of charge. A multilingual sample."
     result = whisper.transcribe(audio, "en", batched=True, prompt=prompt)
     assert [given for _, given in calls] == [prompt, None]
     assert 20 <= calls[0][0] <= whisper.PROMPT_SECONDS
