@@ -30,7 +30,8 @@ the time there is; the figures are then for that smaller corpus, and say so).
 re-indexing (the row then says so and has no re-index time). For repeatable comparisons of
 query-side changes on one index: a fresh index's segments, and so its latencies, differ from
 one load to the next. Delete the index (``DELETE /bench-kept-*``) after a change to the mapping
-or to what is indexed.
+or to what is indexed. With ``OPENSEARCH_SHARDS`` above 1 the kept index is another one
+(``bench-kept-<scale>x-<n>shards``), so that shard counts can be compared on one cluster.
 
 OpenSearch: uses ``OPENSEARCH_URL`` (default http://127.0.0.1:9200) when a node answers
 there; otherwise it starts its own node with ``search-node/start.sh`` on
@@ -304,9 +305,13 @@ class OpenSearchNode:
 def make_engine(name: str, node_url: str | None, workdir: Path, kept_scale: int | None = None):
     """``kept_scale``: OpenSearch on the index kept for that scale (--keep-index)."""
     if name == "opensearch":
+        from search.engines.connection import configured
         from search.engines.opensearch import OpenSearchEngine
 
-        index = f"bench-kept-{kept_scale}x" if kept_scale else f"bench-moments-{uuid.uuid4().hex[:8]}"
+        # A kept index per shard count (OPENSEARCH_SHARDS), so that both can be compared.
+        shards = configured().get("shards") or 1
+        kept = f"bench-kept-{kept_scale}x" + (f"-{shards}shards" if shards > 1 else "")
+        index = kept if kept_scale else f"bench-moments-{uuid.uuid4().hex[:8]}"
         return OpenSearchEngine(url=node_url, index=index, timeout=60)
     if name == "embedded":
         from django.test import override_settings
@@ -388,6 +393,7 @@ def measure(
 ) -> Row:
     """``reuse``: query what the engine already holds when that is the whole corpus."""
     kept = len(engine.indexed_session_ids()) if reuse else 0
+    shards = getattr(engine, "shards", 1)
     if kept == corpus.session_count:
         sessions, reindex, note = kept, math.nan, "kept index: not re-indexed"
     else:
@@ -401,6 +407,8 @@ def measure(
     segments = sessions * int(SESSION_SECONDS / SEGMENT_SECONDS)
     if sessions < corpus.session_count:
         note = f"PARTIAL: {sessions} of {corpus.session_count} sessions (index budget); " + note
+    if shards > 1:
+        note = f"{shards} shards; " + note
 
     for query in queries[:WARMUP_QUERIES]:
         engine.search(query)
