@@ -308,10 +308,10 @@ def make_engine(name: str, node_url: str | None, workdir: Path, kept_scale: int 
         from search.engines.connection import configured
         from search.engines.opensearch import OpenSearchEngine
 
-        # A kept index per shard count (OPENSEARCH_SHARDS), so that both can be compared.
-        shards = configured().get("shards") or 1
-        kept = f"bench-kept-{kept_scale}x" + (f"-{shards}shards" if shards > 1 else "")
-        index = kept if kept_scale else f"bench-moments-{uuid.uuid4().hex[:8]}"
+        index = f"bench-moments-{uuid.uuid4().hex[:8]}"
+        if kept_scale:  # one kept index per shard count (OPENSEARCH_SHARDS), to compare them
+            shards = configured().get("shards") or 1
+            index = f"bench-kept-{kept_scale}x" + (f"-{shards}shards" if shards > 1 else "")
         return OpenSearchEngine(url=node_url, index=index, timeout=60)
     if name == "embedded":
         from django.test import override_settings
