@@ -21,13 +21,22 @@ Index design
 * A moment also keeps its words as the shared ranking reads them (``words``:
   matching.stored_words, stored but not indexed), so rescoring a candidate needs no
   tokenising (10x: 5 ms of the Python side at the median, 11-12 ms at the 95th percentile).
-* Counts are *sessions*, not documents ("reverse" approach): the hits request also
-  collects the ids of all matching sessions (a ``terms`` aggregation on ``session_id``),
-  and a second request counts facet values over those sessions' ``kind=session``
-  documents, one per session. Exact up to 40,000 matching sessions
-  (``MATCHED_SESSIONS_LIMIT``). A ``cardinality`` sub-aggregation per facet bucket
-  over all matching moments gave the same counts 2.5-4x slower (measured at 1x and
-  10x the reference festival).
+* Every session document also holds its transcript (``transcript_nl``/``transcript_en``,
+  one array value per moment, indexed but not kept in ``_source``).
+* Counts are *sessions*, not documents. When a moment matches exactly when its own text
+  holds one of the query's terms (one or two words, or one quoted phrase: most queries,
+  ``decided_by_own_text``), the sessions holding a matching moment are the session
+  documents whose transcript holds such a term: the total and the facets are counted over
+  one document per session, in a second search beside the candidates' (one ``_msearch``),
+  and neither search aggregates over the matching moments (at 100x a common word is in
+  half of 1.6 M moments). Otherwise (three words or more, a phrase and words, excluded
+  words) the candidates' request also counts, over the matching moments: on one shard a
+  ``diversified_sampler`` keeps one moment per session for the facet aggregations; on
+  several, the ids of all matching sessions are collected (a ``terms`` aggregation on
+  ``session_id``) and a second request counts facet values over those sessions'
+  ``kind=session`` documents. Exact up to 40,000 matching sessions
+  (``MATCHED_SESSIONS_LIMIT``). A ``cardinality`` sub-aggregation per facet bucket over all
+  matching moments gave the same counts 2.5-4x slower (measured at 1x and 10x).
 * Facets stay stable when one is selected: selected filters go into ``post_filter``
   (they narrow the hits, not the facets), and each facet's aggregation applies all the
   *other* selected filters.

@@ -240,6 +240,50 @@ def test_facets_count_sessions_and_stay_stable_under_their_own_filter(engine, sh
     assert results.facets["event"] == []  # sessions without an event offer no "" value
 
 
+# A query decided by a moment's own text counts sessions over their session documents
+# (their transcripts), the others over the matching moments: the two must agree.
+@pytest.mark.parametrize("shards", [1, 2])
+def test_sessions_counted_by_their_transcripts_as_by_their_moments(engine, shards, monkeypatch):
+    engine.shards = shards
+    engine.index_sessions(
+        [
+            # "open data" only across two moments: not a phrase said in one place.
+            session(1, ["we need open", "data for everyone"], themes=("AI",), year=2024),
+            session(2, ["an open data portal"], themes=("AI", "Privacy"), year=2025),
+            session(3, ["data quality", "data again"], themes=("Privacy",), year=2025),
+            session(4, [], title="Open data without a transcript", themes=("AI",), year=2025),
+            session(5, ["ophef over de open data"], language="nl", themes=("Privacy",), year=2025),
+            session(6, ["the portal"], themes=("Privacy",), year=2025),
+        ]
+    )
+    queries = [
+        SearchQuery(text='"open data"'),
+        SearchQuery(text="data"),
+        SearchQuery(text="data", filters={"theme": ["Privacy"]}),
+        SearchQuery(text="portal quality"),
+        SearchQuery(text="porta"),  # the last word is also a prefix
+        SearchQuery(text="kwaliteit"),  # nothing
+    ]
+
+    def counted(query):
+        plan = plan_query(parse_query(query.text))
+        found = engine._retrieve(query, plan, query.filters or {})
+        candidates = {(c.session_id, c.moment.start if c.moment else None) for c in found.candidates}
+        return found.total, found.facets, candidates, set(found.ranked)
+
+    assert all(opensearch.decided_by_own_text(plan_query(parse_query(q.text))) for q in queries)
+    by_transcripts = [counted(query) for query in queries]
+    monkeypatch.setattr(opensearch, "decided_by_own_text", lambda plan: False)
+    by_moments = [counted(query) for query in queries]
+
+    assert by_transcripts == by_moments
+    assert by_transcripts[0][0] == 3  # sessions 2, 4 (its title) and 5, not 1
+    assert dict(by_transcripts[2][1]["theme"]) == {"AI": 3, "Privacy": 3}  # 1, 2, 4; 2, 3, 5
+    assert by_transcripts[5][0] == 0
+    # Not kept where nobody reads it: the session document's source has no transcript.
+    assert "transcript_en" not in engine.client.get(index=engine.alias, id="3")["_source"]
+
+
 def test_rebuild_swaps_the_alias_without_an_empty_window(engine):
     engine.rebuild([session(n, [f"budget talk {n}"]) for n in range(1, 4)])
     first_index = list(engine.client.indices.get_alias(name=engine.alias))
