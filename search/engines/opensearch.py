@@ -524,7 +524,7 @@ class OpenSearchEngine(SearchEngine):
                     return ids
 
     def _retrieve(self, query: SearchQuery, plan: QueryPlan, filters: dict[str, list[str]]) -> Retrieved:
-        """One request for the candidates (and the matching sessions), one for the facets."""
+        """The candidates, the matching sessions in order, their total and the facets."""
         first = (query.page - 1) * query.per_page
         if first + query.per_page > MAX_RESULT_WINDOW:
             raise QueryError(
@@ -542,74 +542,52 @@ class OpenSearchEngine(SearchEngine):
                     return Retrieved(candidates=[], ranked=[], total=0, facets={f: [] for f in FACETS})
 
     def _read(self, query: SearchQuery, plan: QueryPlan, selected, visible, first: int) -> Retrieved:
-        search = dsl.Search(using=self.client, index=self.alias).extra(track_total_hits=False)
-        if visible is not None:  # in the query itself: hits, matched ids and facets agree
-            search = search.filter(visible)
         if plan.is_empty:
-            # No words: browse all sessions, newest first (session documents only).
-            search = search.filter("term", kind="session").sort({"date": {"order": "desc"}}, "session_id")
-            search = search.source(["session_id"])
-            if selected:
-                search = search.post_filter(dsl.Q("bool", filter=list(selected.values())))
-            raw = search[first : first + query.per_page].execute().to_dict()
-            ranked = [int(hit["_source"]["session_id"]) for hit in raw["hits"]["hits"]]
-            index = raw["hits"]["hits"][0]["_index"] if raw["hits"]["hits"] else self.alias
-            facets, total = self._facets(index, None, selected, visible)
-            return Retrieved(candidates=[], ranked=ranked, total=total, facets=facets, offset=first)
-
+            return self._browse(query, selected, visible, first)
         variants = self._fuzzy_variants(plan)
-        if decided_by_own_text(plan):
-            return self._read_by_sessions(query, plan, variants, selected, visible, first)
-        search = search.query(_text_query(plan, variants)).source(CANDIDATE_FIELDS)
-        # The filtered sessions by their number of matching moments: the order beyond the
-        # candidates (ordering by best score took a script over every match).
-        search.aggs.bucket("ranked", "filter", filter=dsl.Q("bool", filter=list(selected.values()))).bucket(
-            "sessions", "terms", field="session_id", size=max(1, first + query.per_page)
-        )
-        if self.shards == 1:
-            # Facets and total in the same request: one document per matching session (its
-            # best), of which the facet aggregations count the values. Every document of a
-            # session holds its facet values, so counting these counts sessions (10x: a
-            # second request for them cost 15 ms at the median, 70 ms at the 95th percentile).
-            # On one shard only: over several, a session's moments lie on several shards.
-            sample = search.aggs.bucket(
-                "sessions",
-                "diversified_sampler",
-                field="session_id",
-                max_docs_per_value=1,
-                shard_size=MATCHED_SESSIONS_LIMIT,
-            )
-            _facet_aggs(sample, selected)
-        else:  # every matching session (before the facet filters), for the facets request
-            search.aggs.bucket("matched", "terms", field="session_id", size=MATCHED_SESSIONS_LIMIT)
+        by_sessions = decided_by_own_text(plan)
+        if by_sessions or self.shards == 1:
+            return self._read_side_by_side(query, plan, variants, selected, visible, first, by_sessions)
+        return self._read_over_shards(query, plan, variants, selected, visible, first)
+
+    def _browse(self, query: SearchQuery, selected, visible, first: int) -> Retrieved:
+        """No words: all sessions, newest first (session documents only)."""
+        search = dsl.Search(using=self.client, index=self.alias).extra(track_total_hits=False)
+        if visible is not None:
+            search = search.filter(visible)
+        search = search.filter("term", kind="session").sort({"date": {"order": "desc"}}, "session_id")
+        search = search.source(["session_id"])
         if selected:
             search = search.post_filter(dsl.Q("bool", filter=list(selected.values())))
-        raw = search[:RESCORE_WINDOW].execute().to_dict()
-        aggs = raw["aggregations"]
-        if self.shards == 1:
-            facets, total = _facet_counts(aggs["sessions"])
-            if not aggs["sessions"]["doc_count"]:
-                return Retrieved(candidates=[], ranked=[], total=0, facets={f: [] for f in FACETS})
-        else:
-            matched = [bucket["key"] for bucket in aggs["matched"]["buckets"]]
-            if not matched:
-                return Retrieved(candidates=[], ranked=[], total=0, facets={f: [] for f in FACETS})
-            # Ask the concrete index that answered: a rebuild may swap the alias in between.
-            index = raw["hits"]["hits"][0]["_index"] if raw["hits"]["hits"] else self.alias
-            facets, total = self._facets(index, matched, selected, visible)
-        candidates = [_candidate(hit) for hit in raw["hits"]["hits"]]
-        ranked = [int(b["key"]) for b in aggs["ranked"]["sessions"]["buckets"]]
-        return Retrieved(candidates=candidates, ranked=ranked, total=total, facets=facets)
+        raw = search[first : first + query.per_page].execute().to_dict()
+        ranked = [int(hit["_source"]["session_id"]) for hit in raw["hits"]["hits"]]
+        index = raw["hits"]["hits"][0]["_index"] if raw["hits"]["hits"] else self.alias
+        facets, total = self._facets(index, None, selected, visible)
+        return Retrieved(candidates=[], ranked=ranked, total=total, facets=facets, offset=first)
 
-    def _read_by_sessions(
-        self, query: SearchQuery, plan: QueryPlan, variants: dict, selected, visible, first: int
+    def _read_side_by_side(
+        self,
+        query: SearchQuery,
+        plan: QueryPlan,
+        variants: dict,
+        selected,
+        visible,
+        first: int,
+        by_sessions: bool,
     ) -> Retrieved:
-        """For a ``decided_by_own_text`` plan: the candidates, and the matching sessions with
-        their counts over one document per session, in one round trip (the node runs both
-        side by side). Neither search aggregates over the matching moments, so the node skips
-        the moments that cannot reach the best RESCORE_WINDOW. At 100x the reference festival
-        a common word is in half of the 1.6 M moments, and counting their sessions over them
-        took 115 ms (p95 node time) of a search's 153."""
+        """The candidates in one search, the matching sessions (their order and counts) in
+        another, in one round trip: the node runs them side by side, and the candidates'
+        search, aggregating nothing, skips the moments that cannot reach the best
+        RESCORE_WINDOW.
+
+        ``by_sessions`` (a ``decided_by_own_text`` plan): sessions are counted over one
+        document per session, by their transcripts. At 100x the reference festival a common
+        word is in half of the 1.6 M moments; counting their sessions over them took 115 ms
+        (p95 node time) of a search's 153. Otherwise (one shard) over the matching moments,
+        without scores: one document per matching session (its best), of which the facet
+        aggregations count the values. Every document of a session holds its facet values,
+        so counting these counts sessions; on one shard only: over several, a session's
+        moments lie on several shards."""
         narrowed = [f for f in [visible, *selected.values()] if f is not None]
         hits = (
             dsl.Search(using=self.client, index=self.alias)
@@ -617,25 +595,69 @@ class OpenSearchEngine(SearchEngine):
             .query(dsl.Q("bool", must=[_text_query(plan, variants)], filter=narrowed))
             .source(CANDIDATE_FIELDS)[:RESCORE_WINDOW]
         )
-        # Facets count before the selected filters (each facet applies the others); the
-        # sessions in order (the order beyond the candidates) after them.
+        # Facets count before the selected filters (each facet applies the others), the
+        # order of the sessions (beyond the candidates) after them.
         sessions = dsl.Search(using=self.client, index=self.alias).extra(track_total_hits=False)
-        sessions = sessions.query(_sessions_query(plan, variants)).source(False)
         if visible is not None:
             sessions = sessions.filter(visible)
+        wanted = max(1, first + query.per_page)
+        if by_sessions:
+            sessions = sessions.query(_sessions_query(plan, variants)).source(False)[:wanted]
+            if selected:
+                sessions = sessions.post_filter(dsl.Q("bool", filter=list(selected.values())))
+            _facet_aggs(sessions.aggs, selected)
+        else:
+            # By their number of matching moments (ordering by best score took a script).
+            sessions = sessions.filter(_text_query(plan, variants)).extra(size=0)
+            sessions.aggs.bucket(
+                "ranked", "filter", filter=dsl.Q("bool", filter=list(selected.values()))
+            ).bucket("sessions", "terms", field="session_id", size=wanted)
+            sample = sessions.aggs.bucket(
+                "sessions",
+                "diversified_sampler",
+                field="session_id",
+                max_docs_per_value=1,
+                shard_size=MATCHED_SESSIONS_LIMIT,
+            )
+            _facet_aggs(sample, selected)
+        found = self._msearch({"hits": hits.to_dict(), "sessions": sessions.to_dict()})
+        aggs = found["sessions"]["aggregations"]
+        if by_sessions:
+            facets, total = _facet_counts(aggs)
+            ranked = [int(hit["_id"]) for hit in found["sessions"]["hits"]["hits"]]
+        else:
+            facets, total = _facet_counts(aggs["sessions"])
+            ranked = [int(bucket["key"]) for bucket in aggs["ranked"]["sessions"]["buckets"]]
+        candidates = [_candidate(hit) for hit in found["hits"]["hits"]["hits"]]
+        return Retrieved(candidates=candidates, ranked=ranked, total=total, facets=facets)
+
+    def _read_over_shards(
+        self, query: SearchQuery, plan: QueryPlan, variants: dict, selected, visible, first: int
+    ) -> Retrieved:
+        """Several shards, counted over the matching moments: the candidates with the ids of
+        every matching session (before the facet filters), then the facets over those
+        sessions' documents."""
+        search = dsl.Search(using=self.client, index=self.alias).extra(track_total_hits=False)
+        if visible is not None:  # in the query itself: hits, matched ids and facets agree
+            search = search.filter(visible)
+        search = search.query(_text_query(plan, variants)).source(CANDIDATE_FIELDS)
+        search.aggs.bucket("ranked", "filter", filter=dsl.Q("bool", filter=list(selected.values()))).bucket(
+            "sessions", "terms", field="session_id", size=max(1, first + query.per_page)
+        )
+        search.aggs.bucket("matched", "terms", field="session_id", size=MATCHED_SESSIONS_LIMIT)
         if selected:
-            sessions = sessions.post_filter(dsl.Q("bool", filter=list(selected.values())))
-        _facet_aggs(sessions.aggs, selected)
-        found = self._msearch(
-            {"hits": hits.to_dict(), "sessions": sessions[: max(1, first + query.per_page)].to_dict()}
-        )
-        facets, total = _facet_counts(found["sessions"]["aggregations"])
-        return Retrieved(
-            candidates=[_candidate(hit) for hit in found["hits"]["hits"]["hits"]],
-            ranked=[int(hit["_id"]) for hit in found["sessions"]["hits"]["hits"]],
-            total=total,
-            facets=facets,
-        )
+            search = search.post_filter(dsl.Q("bool", filter=list(selected.values())))
+        raw = search[:RESCORE_WINDOW].execute().to_dict()
+        aggs = raw["aggregations"]
+        matched = [bucket["key"] for bucket in aggs["matched"]["buckets"]]
+        if not matched:
+            return Retrieved(candidates=[], ranked=[], total=0, facets={f: [] for f in FACETS})
+        # Ask the concrete index that answered: a rebuild may swap the alias in between.
+        index = raw["hits"]["hits"][0]["_index"] if raw["hits"]["hits"] else self.alias
+        facets, total = self._facets(index, matched, selected, visible)
+        candidates = [_candidate(hit) for hit in raw["hits"]["hits"]]
+        ranked = [int(b["key"]) for b in aggs["ranked"]["sessions"]["buckets"]]
+        return Retrieved(candidates=candidates, ranked=ranked, total=total, facets=facets)
 
     def _facets(self, index, matched, selected, visible) -> tuple[dict, int]:
         search = self._facets_search(index, matched, selected, visible)
