@@ -21,12 +21,12 @@ Index design
 * A moment also keeps its words as the shared ranking reads them (``words``:
   matching.stored_words, stored but not indexed), so rescoring a candidate needs no
   tokenising (10x: 5 ms of the Python side at the median, 11-12 ms at the 95th percentile).
-* Every session document also holds its transcript (``transcript_nl``/``transcript_en``,
-  one array value per moment, indexed but not kept in ``_source``).
+* Every session also has one ``kind=transcript`` document: its session's fields and its
+  whole transcript (``transcript_nl``/``transcript_en``, one array value per moment).
 * Counts are *sessions*, not documents. When a moment matches exactly when its own text
   holds one of the query's terms (one or two words, or one quoted phrase: most queries,
   ``decided_by_own_text``), the sessions holding a matching moment are the session
-  documents whose transcript holds such a term: the total and the facets are counted over
+  whose transcript document holds such a term: the total and the facets are counted over
   one document per session, in a second search beside the candidates' (one ``_msearch``),
   and neither search aggregates over the matching moments (at 100x a common word is in
   half of 1.6 M moments). Otherwise (three words or more, a phrase and words, excluded
@@ -161,9 +161,9 @@ def _language_text(**kwargs) -> dict:
 
 
 class MomentIndexDocument(dsl.Document):
-    """The mapping of one index document: a session (``kind=session``) or a moment."""
+    """The mapping of one index document: a session (``kind=session``), its transcript or a moment."""
 
-    kind = dsl.Keyword()  # "session" | "moment"
+    kind = dsl.Keyword()  # "session" | "transcript" | "moment"
     # Keyword: collapse and terms aggregations work on it. Every search aggregates on it
     # and on the facet fields, so their global ordinals are built at refresh, not by the
     # first visitor after each change.
@@ -195,15 +195,15 @@ class MomentIndexDocument(dsl.Document):
     # The moment's words as the shared ranking reads them (matching.stored_words), returned
     # with a candidate so that rescoring it needs no tokenising. Kept in _source only.
     words = dsl.Keyword(index=False, doc_values=False)
-    # Session documents only: the text of every moment, one array value per moment (a phrase
-    # does not run from one into the next: position_increment_gap), so that the sessions
-    # holding a word are counted over one document per session (see sessions_query).
-    # Indexed, not kept in _source: nobody reads it back.
+    # Transcript documents only: the text of every moment, one array value per moment (a
+    # phrase does not run from one into the next: position_increment_gap), so that the
+    # sessions holding a word are counted over one document per session (_sessions_query).
+    # A document of its own, not a field of the session document: ``_mget`` reads those, and
+    # a document's stored fields are read whole. (Left out of _source by a mapping's
+    # ``excludes``, the node keeps every document's source twice, as ``_recovery_source``:
+    # 100x grew from 1.8 to 3.1 GB, and reading 100 session documents took 16-25 ms.)
     transcript_nl = dsl.Text(analyzer=ANALYZERS["nl"])
     transcript_en = dsl.Text(analyzer=ANALYZERS["en"])
-
-    class Meta:
-        source = dsl.MetaField(excludes=["transcript_*"])
 
 
 def analysis_language(language: str) -> str:
@@ -239,8 +239,9 @@ def bulk_actions(doc: SessionDocument, index: str) -> Iterator[dict]:
     common = session_source(doc)
     lang = common["analysis"]
     text_field = f"text_{lang}"
-    session = {**common, "kind": "session", f"transcript_{lang}": [moment.text for moment in doc.moments]}
-    yield {"_index": index, "_id": str(doc.session_id), "_source": session}
+    yield {"_index": index, "_id": str(doc.session_id), "_source": {**common, "kind": "session"}}
+    transcript = {**common, "kind": "transcript", f"transcript_{lang}": [m.text for m in doc.moments]}
+    yield {"_index": index, "_id": f"{doc.session_id}-transcript", "_source": transcript}
     for position, moment in enumerate(doc.moments):
         yield {
             "_index": index,
@@ -624,7 +625,7 @@ class OpenSearchEngine(SearchEngine):
         aggs = found["sessions"]["aggregations"]
         if by_sessions:
             facets, total = _facet_counts(aggs)
-            ranked = [int(hit["_id"]) for hit in found["sessions"]["hits"]["hits"]]
+            ranked = [int(hit["_id"].split("-")[0]) for hit in found["sessions"]["hits"]["hits"]]
         else:
             facets, total = _facet_counts(aggs["sessions"])
             ranked = [int(bucket["key"]) for bucket in aggs["ranked"]["sessions"]["buckets"]]
@@ -1012,19 +1013,20 @@ def _text_query(plan: QueryPlan, variants: dict | None = None) -> dsl.Q:
 
 
 def _sessions_query(plan: QueryPlan, variants: dict | None = None) -> dsl.Q:
-    """The session documents of the sessions ``_text_query`` finds, when the plan is
-    ``decided_by_own_text``: by their own fields, or by a term in their transcript (which is
-    where a matching moment holds it). Scored by both, for the order of the sessions."""
+    """The transcript documents (one per session) of the sessions ``_text_query`` finds,
+    when the plan is ``decided_by_own_text``: by their session's own fields, or by a term in
+    their transcript (which is where a matching moment holds it). Scored by both, for the
+    order of the sessions."""
     variants = variants or {}
     clauses = []
     for lang in ANALYSIS_LANGUAGES:
         field = [f"transcript_{lang}"]
         said = [_term_query(plan, i, field, lang, variants) for i in range(len(plan.terms))]
-        clauses.append(_session_clause(plan, lang, variants))
+        clauses.append(_session_clause(plan, lang, variants, kind="transcript"))
         clauses.append(
             dsl.Q(
                 "bool",
-                filter=[dsl.Q("term", kind="session"), dsl.Q("term", analysis=lang)],
+                filter=[dsl.Q("term", kind="transcript"), dsl.Q("term", analysis=lang)],
                 must=[dsl.Q("bool", should=said, minimum_should_match=1)],
             )
         )
@@ -1039,11 +1041,11 @@ def _excluded(plan: QueryPlan, lang: str) -> list[dsl.Q]:
     ]
 
 
-def _session_clause(plan: QueryPlan, lang: str, variants: dict) -> dsl.Q:
-    """Session documents of ``lang`` by their title, summary and speakers."""
+def _session_clause(plan: QueryPlan, lang: str, variants: dict, kind: str = "session") -> dsl.Q:
+    """Session (or transcript) documents of ``lang`` by their title, summary and speakers."""
     fields = [f"title.{lang}^3", f"summary.{lang}^2", f"speakers.{lang}^2"]
     terms = [_term_query(plan, i, fields, lang, variants) for i in range(len(plan.terms))]
-    return _words_clause(plan, terms, [dsl.Q("term", kind="session"), dsl.Q("term", analysis=lang)], lang)
+    return _words_clause(plan, terms, [dsl.Q("term", kind=kind), dsl.Q("term", analysis=lang)], lang)
 
 
 def _moment_clause(plan: QueryPlan, lang: str, variants: dict) -> dsl.Q:

@@ -280,8 +280,11 @@ def test_sessions_counted_by_their_transcripts_as_by_their_moments(engine, shard
     assert by_transcripts[0][0] == 3  # sessions 2, 4 (its title) and 5, not 1
     assert dict(by_transcripts[2][1]["theme"]) == {"AI": 3, "Privacy": 3}  # 1, 2, 4; 2, 3, 5
     assert by_transcripts[5][0] == 0
-    # Not kept where nobody reads it: the session document's source has no transcript.
+    # The transcript is a document of its own: session documents, read with every search,
+    # stay small.
     assert "transcript_en" not in engine.client.get(index=engine.alias, id="3")["_source"]
+    transcript = engine.client.get(index=engine.alias, id="3-transcript")["_source"]
+    assert transcript["transcript_en"] == ["data quality", "data again"]
 
 
 def test_rebuild_swaps_the_alias_without_an_empty_window(engine):
