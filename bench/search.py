@@ -340,6 +340,14 @@ def drop_engine(engine) -> None:
         engine.client.indices.delete(index=f"{engine.alias}*", ignore_unavailable=True)
 
 
+def forget_answers(engine) -> None:
+    """Drop what the node kept of earlier answers (its shard request cache holds the results
+    of searches without hits, such as counts), so that a kept index measured again answers
+    as it did the first time, apart from the operating system's file cache."""
+    if engine.name == "opensearch":
+        engine.client.indices.clear_cache(index=engine.alias, request=True)
+
+
 # -- measurement ----------------------------------------------------------------------
 
 
@@ -410,6 +418,7 @@ def measure(
     if shards > 1:
         note = f"{shards} shards; " + note
 
+    forget_answers(engine)
     for query in queries[:WARMUP_QUERIES]:
         engine.search(query)
     latencies, cpu, hits = [], [], []
