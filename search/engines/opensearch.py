@@ -1056,7 +1056,10 @@ def _moment_clause(plan: QueryPlan, lang: str, variants: dict) -> dsl.Q:
     """Moment documents of ``lang``: their own text holds at least one of the words, and
     with their session's title and speakers as context they meet the plan's rules."""
     text = f"text_{lang}"
-    in_language = [dsl.Q("term", kind="moment"), dsl.Q("term", analysis=lang)]
+    # Only a moment of ``lang`` holds ``text_<lang>`` (bulk_actions), and every moment
+    # clause requires its own text to hold a word: no filter on kind and language, two
+    # conjunctions with the whole index fewer (100x, the candidates' search: mean 26.7 -> 23.1,
+    # p95 64 -> 57 ms node time; the same hits and counts).
     own = dsl.Q(
         "bool",
         should=[_term_query(plan, i, [text], lang, variants) for i in range(len(plan.terms))],
@@ -1069,10 +1072,10 @@ def _moment_clause(plan: QueryPlan, lang: str, variants: dict) -> dsl.Q:
         # Filtering on it and then matching the words again over all three fields cost the
         # 100x corpus twice the time (p95 109 -> 72 ms node time, hits only).
         boost = [_term_query(plan, i, context, lang, variants) for i in range(len(plan.terms))]
-        return dsl.Q("bool", filter=in_language, must=[own], should=boost)
+        return dsl.Q("bool", must=[own], should=boost)
     fields = [text, *context]
     terms = [_term_query(plan, i, fields, lang, variants) for i in range(len(plan.terms))]
-    return _words_clause(plan, terms, [*in_language, own], lang)
+    return _words_clause(plan, terms, [own], lang)
 
 
 def _words_clause(plan: QueryPlan, terms: list[dsl.Q], filters: list[dsl.Q], lang: str) -> dsl.Q:
