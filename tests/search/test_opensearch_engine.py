@@ -315,6 +315,29 @@ def test_rebuild_swaps_the_alias_without_an_empty_window(engine):
     assert engine.indexed_session_ids() == set(range(10, 400))
 
 
+def test_a_rebuilt_index_answers_from_one_segment_per_shard(engine, monkeypatch):
+    """Loaded in many segments (a flush after every bulk request), merged into one before
+    the alias moves to it: a search visits every segment."""
+    real_bulk = opensearch.dsl.bulk
+
+    def bulk_then_flush(client, actions, **kwargs):
+        result = real_bulk(client, actions, **kwargs)
+        client.indices.flush(index=actions[0]["_index"])
+        return result
+
+    monkeypatch.setattr(opensearch.dsl, "bulk", bulk_then_flush)
+    monkeypatch.setattr(opensearch, "REBUILD_BULK_CHUNK", 5)
+    engine.rebuild(session(n, [f"budget plan {n}", f"cuts {n}"]) for n in range(1, 30))
+
+    (index,) = engine.client.indices.get_alias(name=engine.alias)
+    shards = engine.client.indices.segments(index=index)["indices"][index]["shards"]
+    for copies in shards.values():
+        for copy in copies:
+            live = [name for name, segment in copy["segments"].items() if segment["search"]]
+            assert len(live) == 1, f"{len(live)} segments in shard {copy['routing']}"
+    assert engine.search(SearchQuery(text="budget")).total == 29
+
+
 def test_odd_query_syntax_never_raises_and_overlong_queries_are_refused(engine):
     engine.index_sessions([session(1, ["Budget (2025) plans: cuts & growth."])])
 
